@@ -25,15 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+_Decorated = TypeVar("_Decorated", bound=Callable[..., Any])
 
-#: A valid equation label: ``eq-`` then lower-case words joined by ``-``.
+#: The form of an equation label, ``eq-`` then lower-case words joined by ``-``.
 LABEL_PATTERN = re.compile(r"^eq-[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 _REGISTRY: dict[str, list[Callable[..., Any]]] = {}
 
 
-def implements(*labels: str) -> Callable[[F], F]:
+def implements(*labels: str) -> Callable[[_Decorated], _Decorated]:
     """Mark a function or class as the implementation of the book equations ``labels``.
 
     The decorated object is returned unchanged. One label may be implemented by more
@@ -49,7 +49,7 @@ def implements(*labels: str) -> Callable[[F], F]:
                 "(lower-case words joined by '-'), the form the book's MyST labels use"
             )
 
-    def register(obj: F) -> F:
+    def register(obj: _Decorated) -> _Decorated:
         for label in labels:
             implementations = _REGISTRY.setdefault(label, [])
             if obj not in implementations:

@@ -1,0 +1,206 @@
+"""Checks of the built site, as a reader's browser would see it.
+
+Two layers:
+
+- :func:`static_problems` reads a page's HTML: internal links and their anchors resolve, images
+  exist, no error traceback or stderr output is left in a cell, the page has a title and a
+  navigation. It needs nothing but the files.
+- :class:`Browser` opens pages in headless Chromium (Debian's ``chromium`` and
+  ``chromium-driver``, driven by Selenium) from a local HTTP server, and
+  :meth:`Browser.problems` asserts what only a browser can tell: MathJax typeset every equation
+  (no raw TeX left in the text), every image loaded (``naturalWidth > 0``), and nothing was
+  fetched from outside the machine.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+from bs4 import BeautifulSoup
+
+#: Where Debian (and most Linux distributions) install Chromium and its WebDriver.
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+CHROMEDRIVER_CANDIDATES = ("chromedriver",)
+
+#: Text that must not be visible once MathJax has run (outside code blocks).
+RAW_TEX_MARKERS = ("$$", "\\begin{", "\\frac", "\\mathbf")
+
+
+def html_pages(site: Path) -> list[Path]:
+    """The book's pages in a built site: every HTML file except Sphinx's own utility pages."""
+    skip = {"genindex.html", "search.html", "py-modindex.html"}
+    pages = []
+    for path in sorted(site.rglob("*.html")):
+        if path.name in skip or any(p.startswith(("_", ".")) for p in path.relative_to(site).parts):
+            continue
+        if 'http-equiv="Refresh"' in path.read_text(encoding="utf-8")[:2000]:
+            continue  # the root index.html that redirects to the first page
+        pages.append(path)
+    return pages
+
+
+@functools.lru_cache(maxsize=256)
+def _ids(page: Path) -> frozenset[str]:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return frozenset(tag["id"] for tag in soup.find_all(id=True))
+
+
+def static_problems(page: Path, site: Path) -> list[str]:
+    """Everything wrong with one built page that can be seen in its HTML, as sentences."""
+    name = page.relative_to(site).as_posix()
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    found = []
+    if not (soup.title and soup.title.get_text(strip=True)):
+        found.append(f"{name}: the page has no <title>")
+    if not soup.select("nav.bd-docs-nav a, nav#bd-docs-nav a, .bd-sidebar-primary nav a"):
+        found.append(f"{name}: the page has no table of contents (sidebar navigation)")
+    for anchor in soup.find_all("a", href=True):
+        href = anchor["href"]
+        scheme = urlsplit(href).scheme
+        if scheme or href.startswith(("//", "mailto:", "javascript:")):
+            continue  # external: not checked offline
+        path, fragment = urldefrag(href)
+        target = (page.parent / unquote(path)).resolve() if path else page
+        if not target.exists():
+            found.append(f"{name}: link {href!r} points to a missing file")
+        elif fragment and target.suffix == ".html" and unquote(fragment) not in _ids(target):
+            found.append(f"{name}: link {href!r} points to a missing anchor #{fragment}")
+    for image in soup.find_all("img"):
+        src = image.get("src", "")
+        if src.startswith("data:") or urlsplit(src).scheme:
+            continue
+        if not src or not (page.parent / unquote(src)).exists():
+            found.append(f"{name}: image {src!r} does not exist")
+    for output in soup.select("div.output.traceback, div.output.error, .cell_output .traceback"):
+        text = output.get_text(" ", strip=True)[:120]
+        found.append(f"{name}: a cell shows an error output: {text!r}")
+    for output in soup.select("div.output.stderr"):
+        text = output.get_text(" ", strip=True)[:120]
+        found.append(f"{name}: a cell shows output on stderr: {text!r}")
+    return found
+
+
+def find_chromium() -> tuple[str, str] | None:
+    """Paths of a Chromium browser and its ChromeDriver, or ``None`` when either is missing."""
+    browser = next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
+    driver = next(filter(None, map(shutil.which, CHROMEDRIVER_CANDIDATES)), None)
+    return (browser, driver) if browser and driver else None
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on a free port of 127.0.0.1 for the duration of the block; yield its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+_PAGE_STATE = """
+const done = arguments[arguments.length - 1];
+const finish = () => {
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, mjx-container, .MathJax')
+    .forEach(e => e.remove());
+  done({
+    title: document.title,
+    mathElements: document.querySelectorAll('div.math, span.math').length,
+    mathjaxContainers: document.querySelectorAll('mjx-container').length,
+    mathjaxLoaded: typeof window.MathJax !== 'undefined' && !!window.MathJax.startup,
+    text: clone.innerText,
+    images: Array.from(document.images).map(
+      i => ({src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth})),
+    resources: performance.getEntriesByType('resource').map(r => r.name),
+  });
+};
+const typeset = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)
+  ? MathJax.startup.promise : Promise.resolve();
+const images = Promise.all(Array.from(document.images).map(
+  i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
+Promise.all([typeset(), images]).then(finish, finish);
+"""
+
+
+class Browser:
+    """Headless Chromium, driven by Selenium, with every network fetch outside 127.0.0.1 visible."""
+
+    def __init__(self, browser: str, driver: str, width: int = 1280, height: int = 900) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = browser
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            f"--window-size={width},{height}",
+        ):
+            options.add_argument(flag)
+        self.driver = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+        self.driver.set_script_timeout(30)
+        self.driver.set_page_load_timeout(60)
+
+    def close(self) -> None:
+        self.driver.quit()
+
+    def state(self, url: str) -> dict:
+        """Load ``url``, wait for MathJax and images, and return what the page shows."""
+        self.driver.get(url)
+        return self.driver.execute_async_script(_PAGE_STATE)
+
+    def problems(self, url: str, name: str, origin: str) -> list[str]:
+        """Everything wrong with one page as the browser renders it, as sentences."""
+        state = self.state(url)
+        found = []
+        if not state["title"].strip():
+            found.append(f"{name}: the rendered page has no title")
+        if state["mathElements"]:
+            if not state["mathjaxLoaded"]:
+                found.append(f"{name}: the page has math but MathJax did not load")
+            elif state["mathjaxContainers"] < state["mathElements"]:
+                found.append(
+                    f"{name}: {state['mathElements']} math elements but only "
+                    f"{state['mathjaxContainers']} typeset by MathJax"
+                )
+        for marker in RAW_TEX_MARKERS:
+            if marker in state["text"]:
+                at = state["text"].index(marker)
+                context = state["text"][max(0, at - 40) : at + 40].replace("\n", " ")
+                found.append(f"{name}: raw TeX {marker!r} left in the text: ...{context}...")
+        for image in state["images"]:
+            if not image["complete"] or image["width"] == 0:
+                found.append(f"{name}: image {image['src']!r} did not load (naturalWidth 0)")
+        for resource in state["resources"]:
+            if not resource.startswith(origin):
+                found.append(f"{name}: fetched {resource} from outside the machine")
+        return found
+
+    def screenshot(self, url: str, path: Path) -> None:
+        """Save a PNG of the page as a reader sees it on a 1280×900 screen."""
+        self.state(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(path))

@@ -1,0 +1,95 @@
+"""`make book` fails on a failing cell and on a broken cross-reference.
+
+Each test builds a one-chapter book in a temporary folder with the project's own ``_config.yml``
+and build driver (``booktools.build``), first as it is (it must build), then with one defect.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from booktools.sources import ROOT
+
+pytestmark = pytest.mark.slow
+
+BIB = (
+    "@misc{example2024,\n  author = {Example, Ann},\n  title = {An Example},\n  year = {2024}\n}\n"
+)
+
+
+def _notebook(source: str) -> dict:
+    return {
+        "cells": [
+            {
+                "id": "title",
+                "cell_type": "markdown",
+                "metadata": {},
+                "source": "# A chapter\n\nRuntime budget: 60 s on 2 CPU cores.\n",
+            },
+            {
+                "id": "code",
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": source,
+            },
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "reclab": {"budget_seconds": 60},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _mini_book(folder: Path, cell: str, intro_extra: str = "") -> Path:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["sphinx"]["local_extensions"] = {"booktools.sphinx_ext": str(ROOT)}
+    config["sphinx"]["config"]["reclab_formula_checks"] = False
+    config["execute"]["execute_notebooks"] = "force"
+    (folder / "_config.yml").write_text(yaml.safe_dump(config))
+    (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapter\n")
+    (folder / "book").mkdir()
+    (folder / "book" / "references.bib").write_text(BIB)
+    (folder / "intro.md").write_text(
+        f"# Intro\n\nAs {{cite}}`example2024` says.\n{intro_extra}\n\n```{{bibliography}}\n```\n"
+    )
+    (folder / "chapter.ipynb").write_text(json.dumps(_notebook(cell)))
+    return folder
+
+
+def _build(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "booktools.build", "--root", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_clean_book_builds(tmp_path: Path) -> None:
+    result = _build(_mini_book(tmp_path, "print(6 * 7)"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = (tmp_path / "_build" / "html" / "chapter.html").read_text()
+    assert "42" in html  # the cell was executed and its output rendered
+
+
+def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
+    result = _build(_mini_book(tmp_path, "1 / 0"))
+    assert result.returncode != 0
+    assert "ZeroDivisionError" in result.stdout + result.stderr
+
+
+def test_a_broken_cross_reference_fails_the_build(tmp_path: Path) -> None:
+    result = _build(_mini_book(tmp_path, "print(1)", "See {ref}`a-section-that-does-not-exist`."))
+    assert result.returncode != 0
+    assert "a-section-that-does-not-exist" in result.stdout + result.stderr
