@@ -1,0 +1,131 @@
+"""Data: load, validate, clean, id-map, split and batch interaction logs.
+
+The path the data takes, one module per step:
+
+- ``cache``: the verified download cache (pooch, sha256, ``RECLAB_DATA``)
+- ``movielens``: MovieLens latest-small / 100k / 1M: pinned archives, parsers
+- ``logs``: your own logs: CSV/TSV/Parquet, ``user item`` pairs
+- ``validation``: the interaction schema and its boundary checks
+- ``synthetic``: the synthetic shop with a known next-item distribution
+- ``preprocessing``: implicit feedback, deduplication, k-core, time order
+- ``idmap``: contiguous ids 1..N (0 = padding) and back
+- ``sequences``: per-user sequences (flat arrays + offsets)
+- ``splits``: leave-last-out, temporal split, future-leakage measure
+- ``negatives``: uniform and popularity negative sampling
+- ``batching``: padding, causal / cloze / evaluation batches with tf.data
+- ``statistics``: descriptive statistics for the chapter's figures
+- ``reports``: the report every row-dropping step returns and logs
+
+``reclab.data.batching`` imports TensorFlow; it is loaded on first use of one of its names, so
+loading and cleaning data does not pay TensorFlow's import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from reclab.data.cache import (
+    DataIntegrityError,
+    DatasetNotAvailableError,
+    DatasetSpec,
+    data_home,
+    fetch_dataset,
+    file_sha256,
+)
+from reclab.data.idmap import PADDING_ID, IdMapping, encode_interactions
+from reclab.data.logs import load_interactions, load_user_item_pairs
+from reclab.data.movielens import MOVIELENS, MovieLens, fetch_movielens, load_movielens
+from reclab.data.negatives import NegativeSampler, item_weights, sample_negatives
+from reclab.data.preprocessing import (
+    Preprocessed,
+    deduplicate,
+    k_core,
+    preprocess,
+    sort_chronologically,
+    to_implicit,
+)
+from reclab.data.reports import StepReport
+from reclab.data.sequences import Sequences
+from reclab.data.splits import Split, encode_split, future_leakage, leave_last_out, temporal_split
+from reclab.data.statistics import (
+    dataset_summary,
+    item_popularity,
+    popularity_share,
+    repeat_rate,
+    sequence_lengths,
+    time_gaps,
+)
+from reclab.data.synthetic import ShopConfig, SyntheticShop
+from reclab.data.validation import DataValidationError, validate_interactions
+
+_BATCHING = (
+    "causal_arrays",
+    "causal_dataset",
+    "cloze_dataset",
+    "cloze_mask",
+    "evaluation_arrays",
+    "evaluation_dataset",
+    "left_pad",
+)
+
+__all__ = [
+    "MOVIELENS",
+    "PADDING_ID",
+    "DataIntegrityError",
+    "DataValidationError",
+    "DatasetNotAvailableError",
+    "DatasetSpec",
+    "IdMapping",
+    "MovieLens",
+    "NegativeSampler",
+    "Preprocessed",
+    "Sequences",
+    "ShopConfig",
+    "Split",
+    "StepReport",
+    "SyntheticShop",
+    "causal_arrays",
+    "causal_dataset",
+    "cloze_dataset",
+    "cloze_mask",
+    "data_home",
+    "dataset_summary",
+    "deduplicate",
+    "encode_interactions",
+    "encode_split",
+    "evaluation_arrays",
+    "evaluation_dataset",
+    "fetch_dataset",
+    "fetch_movielens",
+    "file_sha256",
+    "future_leakage",
+    "item_popularity",
+    "item_weights",
+    "k_core",
+    "leave_last_out",
+    "left_pad",
+    "load_interactions",
+    "load_movielens",
+    "load_user_item_pairs",
+    "popularity_share",
+    "preprocess",
+    "repeat_rate",
+    "sample_negatives",
+    "sequence_lengths",
+    "sort_chronologically",
+    "temporal_split",
+    "time_gaps",
+    "to_implicit",
+    "validate_interactions",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BATCHING:
+        return getattr(importlib.import_module("reclab.data.batching"), name)
+    raise AttributeError(f"module 'reclab.data' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
