@@ -1,0 +1,152 @@
+"""What every RecLab loss shares: reductions over kept positions, and two Keras base classes.
+
+A pure loss function returns one loss per position and reduces it with :func:`reduce_losses`,
+which drops padded positions *before* averaging (so padding never dilutes the mean). A
+``keras.losses.Loss`` class wraps the function: it holds configuration only, and one hook
+(:meth:`RecLoss.per_position`, or :meth:`CandidateLoss.candidate_losses` for losses on a
+positive and sampled negatives) says how ``(y_true, y_pred)`` become per-position losses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+from keras.src.backend.common.masking import set_keras_mask
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_float_tensor(x: Any) -> Any:
+    """``x`` as a tensor that keeps a float input's precision (float64 stays float64)."""
+    x = tf.convert_to_tensor(x)
+    return x if x.dtype.is_floating else tf.cast(x, "float32")
+
+
+def check_reduction(reduction: str, where: str) -> str:
+    """Return ``reduction`` if it is one of :data:`REDUCTIONS`, else raise ``ValueError``."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(
+            f"{where}: reduction={reduction!r} is not supported; expected one of {REDUCTIONS}"
+        )
+    return reduction
+
+
+def is_concrete(x: Any) -> bool:
+    """True when ``x`` holds values now (NumPy or an eager tensor), so checks can look at them."""
+    return isinstance(x, (np.ndarray, np.generic, int, float, list, tuple)) or (
+        tf.is_tensor(x) and tf.executing_eagerly()
+    )
+
+
+def reduce_losses(losses: Any, mask: Any | None, reduction: str, where: str = "loss") -> Any:
+    """Reduce per-position ``losses`` over the positions where ``mask`` is True.
+
+    ``mean`` divides by the number of kept positions (0 when none is kept), ``sum`` adds the
+    kept positions, ``none`` returns the per-position losses with padded positions set to 0.
+    """
+    check_reduction(reduction, where)
+    if mask is not None:
+        mask = ops.convert_to_tensor(mask)
+        if mask.dtype != "bool":
+            mask = ops.cast(mask, "bool")
+        if tuple(mask.shape) != tuple(losses.shape) and None not in tuple(mask.shape):
+            if None not in tuple(losses.shape):
+                raise ValueError(
+                    f"{where}: mask has shape {tuple(mask.shape)} but the losses have shape "
+                    f"{tuple(losses.shape)}; the mask needs one entry per position"
+                )
+        losses = ops.where(mask, losses, ops.zeros_like(losses))
+    if reduction == "none":
+        return losses
+    total = ops.sum(losses)
+    if reduction == "sum":
+        return total
+    if mask is None:
+        count = ops.cast(ops.size(losses), losses.dtype)
+    else:
+        count = ops.sum(ops.cast(mask, losses.dtype))
+    return ops.divide_no_nan(total, count)
+
+
+class RecLoss(keras.losses.Loss):
+    """Base class of RecLab's Keras losses: one hook, :meth:`per_position`.
+
+    ``per_position(y_true, y_pred)`` returns ``(losses, mask)``: a loss per position and a
+    boolean mask (True = a real position) or ``None``. The base class zeroes the padded
+    positions and hands the mask to Keras, whose reduction then averages over real positions
+    only (``sum_over_batch_size`` becomes "mean over kept positions", weights included).
+    """
+
+    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, Any | None]:
+        raise NotImplementedError
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        losses, mask = self.per_position(y_true, y_pred)
+        if mask is not None:
+            losses = ops.where(mask, losses, ops.zeros_like(losses))
+            set_keras_mask(losses, mask)
+        return losses
+
+
+class CandidateLoss(RecLoss):
+    """Base class of losses on one positive and ``M`` sampled negatives per position.
+
+    Inputs of ``__call__`` (and of ``model.fit``):
+
+    * ``y_pred``: scores of the candidates, shape ``(..., 1 + M)``; column 0 is the positive
+      :math:`s_t(i^+)`, columns ``1..M`` the negatives :math:`s_t(j)`.
+    * ``y_true``: the candidates' item ids, shape ``(..., 1 + M)`` in the same order, or only
+      the positive ids, shape ``(...)``. Id 0 is padding: a position whose positive id is 0
+      contributes nothing and does not count in the mean.
+
+    A subclass implements one hook, :meth:`candidate_losses`.
+    """
+
+    def candidate_losses(
+        self, positive_logits: Any, negative_logits: Any, candidate_ids: Any
+    ) -> Any:
+        """Per-position losses from ``(...,)`` positive and ``(..., M)`` negative scores."""
+        raise NotImplementedError
+
+    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+        y_pred = ops.convert_to_tensor(y_pred)
+        ids = ops.cast(ops.convert_to_tensor(y_true), "int32")
+        if len(y_pred.shape) < 1 or (y_pred.shape[-1] is not None and y_pred.shape[-1] < 2):
+            raise ValueError(
+                f"{type(self).__name__}: y_pred must have shape (..., 1 + M) with the positive "
+                f"in column 0 and M >= 1 negatives, got shape {tuple(y_pred.shape)}"
+            )
+        if len(ids.shape) == len(y_pred.shape):
+            positive_ids = ids[..., 0]
+            candidate_ids = ids
+        elif len(ids.shape) == len(y_pred.shape) - 1:
+            positive_ids = ids
+            candidate_ids = None
+        else:
+            raise ValueError(
+                f"{type(self).__name__}: y_true must hold item ids of shape (..., 1 + M) or "
+                f"(...), got shape {tuple(ids.shape)} for y_pred of shape {tuple(y_pred.shape)}"
+            )
+        losses = self.candidate_losses(y_pred[..., 0], y_pred[..., 1:], candidate_ids)
+        return losses, ops.not_equal(positive_ids, 0)
+
+
+def candidate_logits(positive_logits: Any, negative_logits: Any, where: str) -> tuple[Any, Any]:
+    """Convert and check ``(...,)`` positive and ``(..., M)`` negative scores."""
+    positive_logits = as_float_tensor(positive_logits)
+    negative_logits = tf.cast(tf.convert_to_tensor(negative_logits), positive_logits.dtype)
+    pos_shape, neg_shape = tuple(positive_logits.shape), tuple(negative_logits.shape)
+    if len(neg_shape) != len(pos_shape) + 1 or (
+        None not in pos_shape + neg_shape[:-1] and pos_shape != neg_shape[:-1]
+    ):
+        raise ValueError(
+            f"{where}: positive_logits has shape {pos_shape} and negative_logits has shape "
+            f"{neg_shape}; expected (...) and (..., M) with the same leading axes"
+        )
+    if neg_shape[-1] == 0:
+        raise ValueError(f"{where}: negative_logits has M = 0 negatives; at least 1 is needed")
+    return positive_logits, negative_logits

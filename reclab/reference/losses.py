@@ -1,0 +1,110 @@
+"""The book's losses in plain NumPy, one obvious line of arithmetic each (float64, no tricks).
+
+These are the "ten-line" versions the chapter shows. They compute the formulas as written
+(``np.log(1 / (1 + np.exp(-x)))``), so they overflow for very large scores; the tests use
+moderate scores where both agree. ``mask`` is True for real positions; the mean divides by
+the number of real positions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "binary_cross_entropy",
+    "bpr",
+    "full_softmax_cross_entropy",
+    "gbce",
+    "gbce_beta",
+    "mean_squared_error",
+    "reduce",
+    "sampled_binary_cross_entropy",
+    "sampled_softmax_cross_entropy",
+    "softmax_cross_entropy",
+]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def reduce(losses: np.ndarray, mask: np.ndarray | None, reduction: str) -> np.ndarray | float:
+    """Mean over kept positions, sum over kept positions, or per-position with zeros."""
+    losses = np.asarray(losses, dtype=np.float64)
+    keep = np.ones(losses.shape, bool) if mask is None else np.asarray(mask, bool)
+    kept = np.where(keep, losses, 0.0)
+    if reduction == "none":
+        return kept
+    if reduction == "sum":
+        return float(kept.sum())
+    return float(kept.sum() / keep.sum()) if keep.sum() > 0 else 0.0
+
+
+def mean_squared_error(y, y_hat, mask=None, reduction="mean"):
+    """(1/n) sum_k (y_k - y_hat_k)^2."""
+    y, y_hat = np.asarray(y, np.float64), np.asarray(y_hat, np.float64)
+    return reduce((y - y_hat) ** 2, mask, reduction)
+
+
+def binary_cross_entropy(y, z, mask=None, reduction="mean", from_logits=True):
+    """-[y log y_hat + (1 - y) log(1 - y_hat)], y_hat = sigma(z)."""
+    y = np.asarray(y, np.float64)
+    y_hat = _sigmoid(np.asarray(z, np.float64)) if from_logits else np.asarray(z, np.float64)
+    return reduce(-(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)), mask, reduction)
+
+
+def softmax_cross_entropy(y, z, mask=None, reduction="mean", from_logits=True):
+    """-sum_k y_k log y_hat_k, y_hat = softmax(z) over the last axis."""
+    y, z = np.asarray(y, np.float64), np.asarray(z, np.float64)
+    y_hat = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True) if from_logits else z
+    return reduce(-(y * np.log(y_hat)).sum(axis=-1), mask, reduction)
+
+
+def full_softmax_cross_entropy(target_ids, logits, padding_id=0, reduction="mean"):
+    """-s(i+) + log sum_{j in I} exp s(j), the padding column not being an item."""
+    ids = np.asarray(target_ids)
+    s = np.asarray(logits, np.float64)
+    flat_ids, flat_s = ids.reshape(-1), s.reshape(-1, s.shape[-1])
+    losses = np.zeros(len(flat_ids))
+    for row, (i, scores) in enumerate(zip(flat_ids, flat_s, strict=True)):
+        items = [j for j in range(len(scores)) if j != padding_id]
+        losses[row] = -scores[i] + np.log(sum(np.exp(scores[j]) for j in items))
+    mask = None if padding_id is None else ids != padding_id
+    return reduce(losses.reshape(ids.shape), mask, reduction)
+
+
+def bpr(s_pos, s_neg, mask=None, reduction="mean"):
+    """-(1/M) sum_m log sigma(s(i+) - s(j_m))."""
+    s_pos, s_neg = np.asarray(s_pos, np.float64), np.asarray(s_neg, np.float64)
+    return reduce(-np.log(_sigmoid(s_pos[..., None] - s_neg)).mean(axis=-1), mask, reduction)
+
+
+def sampled_binary_cross_entropy(s_pos, s_neg, mask=None, reduction="mean"):
+    """-log sigma(s(i+)) - sum_m log(1 - sigma(s(j_m)))."""
+    s_pos, s_neg = np.asarray(s_pos, np.float64), np.asarray(s_neg, np.float64)
+    losses = -np.log(_sigmoid(s_pos)) - np.log(1 - _sigmoid(s_neg)).sum(axis=-1)
+    return reduce(losses, mask, reduction)
+
+
+def gbce_beta(t, num_negatives, num_items):
+    """beta = alpha (t (1 - 1/alpha) + 1/alpha), alpha = M / (N - 1)."""
+    alpha = num_negatives / (num_items - 1)
+    return alpha * (t * (1 - 1 / alpha) + 1 / alpha)
+
+
+def gbce(s_pos, s_neg, num_items, t=0.75, mask=None, reduction="mean"):
+    """-log(sigma(s(i+))^beta) - sum_m log(1 - sigma(s(j_m)))."""
+    s_pos, s_neg = np.asarray(s_pos, np.float64), np.asarray(s_neg, np.float64)
+    beta = gbce_beta(t, s_neg.shape[-1], num_items)
+    losses = -np.log(_sigmoid(s_pos) ** beta) - np.log(1 - _sigmoid(s_neg)).sum(axis=-1)
+    return reduce(losses, mask, reduction)
+
+
+def sampled_softmax_cross_entropy(s_pos, s_neg, log_q=None, mask=None, reduction="mean"):
+    """-s(i+) + log(exp s(i+) + sum_m exp(s(j_m) - log(M q(j_m))))."""
+    s_pos, s_neg = np.asarray(s_pos, np.float64), np.asarray(s_neg, np.float64)
+    m = s_neg.shape[-1]
+    if log_q is not None:
+        s_neg = s_neg - np.log(m * np.exp(np.asarray(log_q, np.float64)))
+    losses = -s_pos + np.log(np.exp(s_pos) + np.exp(s_neg).sum(axis=-1))
+    return reduce(losses, mask, reduction)

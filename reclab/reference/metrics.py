@@ -1,0 +1,104 @@
+"""The ranking metrics in plain Python: sort the candidates, walk down the list.
+
+Slow and obvious on purpose. A user's list is the candidates sorted by score, ties broken by
+the policy: ``pessimistic`` puts held-out items after the other tied items, ``optimistic``
+before them, and ``expected`` averages the metric over *every* order of the candidates that
+keeps the scores sorted (exact, by enumerating permutations: only for a handful of items).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+__all__ = ["candidate_items", "metric", "metric_on_list", "ranked_list"]
+
+
+def candidate_items(n_ids, exclude=(), candidates=None, held_out=()):
+    """Item ids a user's list is drawn from: all non-padding ids (or ``candidates``), minus
+    ``exclude``; held-out items always stay."""
+    pool = range(1, n_ids) if candidates is None else candidates
+    items = {int(i) for i in pool if i != 0} - {int(i) for i in exclude}
+    return sorted(items | {int(i) for i in held_out if i != 0})
+
+
+def ranked_list(scores, items, held_out, ties):
+    """Items sorted by decreasing score, tied held-out items last (pessimistic) or first."""
+    held_out = set(held_out)
+    if ties == "pessimistic":
+        return sorted(items, key=lambda i: (-scores[i], i in held_out, i))
+    return sorted(items, key=lambda i: (-scores[i], i not in held_out, i))
+
+
+def metric_on_list(name, ranked, held_out, k):
+    """One metric of one ranked list ``ranked`` (ids) against the set ``held_out``."""
+    held_out = set(held_out)
+    n = len(ranked)
+    top = ranked[: min(k, n)] if k is not None else ranked
+    tp = sum(1 for i in top if i in held_out)
+    if name == "hr":
+        return float(tp > 0)
+    if name == "precision":
+        return tp / len(top)
+    if name == "recall":
+        return tp / len(held_out)
+    if name == "f1":
+        p, r = tp / len(top), tp / len(held_out)
+        return 0.0 if tp == 0 else 2 * p * r / (p + r)
+    if name == "accuracy":
+        tn = n - len(top) - len(held_out) + tp
+        return (tp + tn) / n
+    if name == "ndcg":
+        dcg = sum(1 / math.log2(p + 2) for p, i in enumerate(top) if i in held_out)
+        idcg = sum(1 / math.log2(p + 2) for p in range(min(len(held_out), len(top))))
+        return dcg / idcg
+    if name == "mrr":
+        for p, i in enumerate(top):
+            if i in held_out:
+                return 1 / (p + 1)
+        return 0.0
+    if name == "map":
+        hits, total = 0, 0.0
+        for p, i in enumerate(top):
+            if i in held_out:
+                hits += 1
+                total += hits / (p + 1)
+        return total / min(len(held_out), len(top))
+    if name == "auc":
+        pairs = good = 0
+        for a, i in enumerate(ranked):
+            for b, j in enumerate(ranked):
+                if i in held_out and j not in held_out:
+                    pairs += 1
+                    good += a < b
+        return good / pairs
+    raise ValueError(name)
+
+
+def metric(name, scores, targets, k, ties="pessimistic", exclude=None, candidates=None):
+    """Per-user values of metric ``name``; NaN for users without held-out items."""
+    scores = np.asarray(scores, dtype=np.float64)
+    targets = np.asarray(targets).reshape(len(scores), -1)
+    out = np.full(len(scores), np.nan)
+    for u, row in enumerate(scores):
+        held_out = [int(i) for i in targets[u] if i != 0]
+        if not held_out:
+            continue
+        items = candidate_items(
+            len(row),
+            exclude=() if exclude is None else exclude[u],
+            candidates=None if candidates is None else candidates[u],
+            held_out=held_out,
+        )
+        if ties != "expected":
+            out[u] = metric_on_list(name, ranked_list(row, items, held_out, ties), held_out, k)
+            continue
+        values = [
+            metric_on_list(name, list(order), held_out, k)
+            for order in itertools.permutations(items)
+            if all(row[a] >= row[b] for a, b in itertools.pairwise(order))
+        ]
+        out[u] = float(np.mean(values))
+    return out
