@@ -141,10 +141,15 @@ class FillFormulaIndex(SphinxPostTransform):
                 role = "class" if kind == "class" else "func"
                 code += _xref("py", role, name, name, here, literal=True)
             checks = nodes.inline()
-            for i, test in enumerate(entry.tests):
+            by_file: dict[str, list[str]] = {}
+            for test in entry.tests:
+                path, _, name = test.partition("::")
+                by_file.setdefault(path, []).append(name)
+            for i, (path, names) in enumerate(by_file.items()):
                 if i:
-                    checks += nodes.Text(", ")
-                checks += nodes.literal(test, test)
+                    checks += nodes.Text("; ")
+                checks += nodes.literal(path, path)
+                checks += nodes.Text(": " + ", ".join(names))
             rows.append([equation, chapter, code, checks])
         table = _table(["Equation", "Chapter", "Implemented by", "Checked by"], rows)
         for placeholder in placeholders:
@@ -186,9 +191,9 @@ class FillRuntimeReport(SphinxPostTransform):
         here = self.env.docname
         rows: list[list[nodes.Node | str]] = []
         for r in collect_runtimes(self.env):
-            status = "✅ within budget" if r.within_budget else "❌ over budget"
+            status = "within budget" if r.within_budget else "OVER BUDGET"
             if r.seconds is None:
-                status = "⚠ not executed"
+                status = "not executed"
             rows.append(
                 [
                     _xref("std", "doc", "/" + r.docname, r.docname, here, literal=False),
