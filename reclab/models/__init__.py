@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from reclab.models.additive_attention import AdditiveAttentionPooling, additive_attention
 from reclab.models.attention import masked_softmax, scaled_dot_product_attention
+from reclab.models.base import Scorer, check_scores, score_fn
 from reclab.models.masks import attention_mask, causal_mask, padding_mask
 from reclab.models.multi_head import multi_head_attention
 from reclab.models.positions import (
@@ -28,15 +29,18 @@ from reclab.models.transformer import TransformerBlock
 __all__ = [
     "AdditiveAttentionPooling",
     "LearnedPositionEmbedding",
+    "Scorer",
     "SinusoidalPositionEmbedding",
     "TransformerBlock",
     "additive_attention",
     "attention_mask",
     "causal_mask",
+    "check_scores",
     "dot_scores",
     "masked_softmax",
     "multi_head_attention",
     "padding_mask",
     "scaled_dot_product_attention",
+    "score_fn",
     "sinusoidal_positions",
 ]

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import importlib
 
-_TOPICS = ("style", "checks", "scores", "data", "losses", "metrics", "attention", "training")
+_TOPICS = (
+    "style",
+    "checks",
+    "scores",
+    "data",
+    "losses",
+    "metrics",
+    "attention",
+    "embeddings",
+    "training",
+)
 
 __all__: list[str] = []
 for _topic in _TOPICS:
