@@ -72,8 +72,15 @@ def static_problems(page: Path, site: Path) -> list[str]:
             found.append(f"{name}: link {href!r} points to a missing file")
         elif fragment and target.suffix == ".html" and unquote(fragment) not in _ids(target):
             found.append(f"{name}: link {href!r} points to a missing anchor #{fragment}")
+    shown: set[str] = set()
     for image in soup.find_all("img"):
         src = image.get("src", "")
+        if src in shown and "_images/" in src:
+            found.append(
+                f"{name}: image {src!r} is shown twice (a glued figure that was not closed "
+                "appears again as its cell's output: call plt.close(fig) after glue)"
+            )
+        shown.add(src)
         if src.startswith("data:") or urlsplit(src).scheme:
             continue
         if not src or not (page.parent / unquote(src)).exists():

@@ -40,6 +40,14 @@ def test_broken_image_is_caught(tmp_path: Path) -> None:
     ]
 
 
+def test_a_figure_shown_twice_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "fig.png").write_bytes(PNG)
+    page = _site(tmp_path, '<img src="_images/fig.png"><p>text</p><img src="_images/fig.png">')
+    problems = site_check.static_problems(page, tmp_path)
+    assert len(problems) == 1 and "is shown twice" in problems[0]
+
+
 def test_broken_links_and_anchors_are_caught(tmp_path: Path) -> None:
     page = _site(tmp_path, '<a href="nowhere.html">x</a><a href="index.html#gone">y</a>')
     problems = site_check.static_problems(page, tmp_path)
