@@ -1,8 +1,6 @@
-"""Full and sampled evaluators over a scoring function, and the two count-based scorers."""
+"""Full and sampled evaluators over a scoring function."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
@@ -176,30 +174,3 @@ def test_evaluators_report_bad_input_clearly():
         evaluation.evaluate_full_ranking(
             _score_fn(user_scores), ids, np.zeros_like(targets), seen=histories
         )
-
-
-def test_popularity_and_transition_scorers_match_loops():
-    _, histories, _, _ = _data(seed=3)
-    pop = evaluation.popularity_scorer(histories, N_IDS)(histories[:2])
-    counts = np.zeros(N_IDS)
-    for row in histories:
-        for i in row:
-            counts[i] += 1
-    assert np.all(np.isneginf(pop[:, 0]))
-    np.testing.assert_array_equal(pop[0, 1:], counts[1:])
-
-    weight = 0.5
-    scores = evaluation.transition_scorer(histories, N_IDS, popularity_weight=weight)(histories)
-    follows = np.zeros((N_IDS, N_IDS))
-    for row in histories:
-        for a, b in itertools.pairwise(row):
-            if a and b:
-                follows[a, b] += 1
-    counts[0] = 0
-    for u, row in enumerate(histories):
-        want = follows[row[-1]] + weight * counts / counts.max()
-        np.testing.assert_allclose(scores[u, 1:], want[1:])
-    with pytest.raises(ValueError, match=r"\(U, L\) integer array"):
-        evaluation.transition_scorer(np.zeros(3, int), N_IDS)
-    with pytest.raises(ValueError, match="outside"):
-        evaluation.popularity_scorer(np.full((2, 2), N_IDS), N_IDS)
