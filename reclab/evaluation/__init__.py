@@ -9,19 +9,20 @@ a batch of histories or user ids -> scores ``(B, n_ids)``, item id 0 being paddi
 from __future__ import annotations
 
 from reclab.evaluation.full_ranking import DEFAULT_METRICS, evaluate_full_ranking
+from reclab.evaluation.report import bootstrap_ci, evaluate_model, results_table
 from reclab.evaluation.sampled_ranking import (
     SAMPLING,
     evaluate_sampled_ranking,
     sample_negatives,
 )
-from reclab.evaluation.simple_scorers import popularity_scorer, transition_scorer
 
 __all__ = [
     "DEFAULT_METRICS",
     "SAMPLING",
+    "bootstrap_ci",
     "evaluate_full_ranking",
+    "evaluate_model",
     "evaluate_sampled_ranking",
-    "popularity_scorer",
+    "results_table",
     "sample_negatives",
-    "transition_scorer",
 ]

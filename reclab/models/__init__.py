@@ -16,30 +16,52 @@ from __future__ import annotations
 from reclab.models.additive_attention import AdditiveAttentionPooling, additive_attention
 from reclab.models.attention import masked_softmax, scaled_dot_product_attention
 from reclab.models.base import Scorer, check_scores, score_fn
+from reclab.models.baselines import MarkovChain, Popularity
+from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig, gru_step
 from reclab.models.masks import attention_mask, causal_mask, padding_mask
+from reclab.models.matrix_factorization import MatrixFactorization, MatrixFactorizationConfig
 from reclab.models.multi_head import multi_head_attention
+from reclab.models.neumf import NeuMF, NeuMFConfig
+from reclab.models.next_item import IncompatibleModelError, NextItemModel
+from reclab.models.pair_datasets import candidate_dataset, rating_dataset
 from reclab.models.positions import (
     LearnedPositionEmbedding,
     SinusoidalPositionEmbedding,
     sinusoidal_positions,
 )
+from reclab.models.sasrec import SASRec, SASRecConfig
 from reclab.models.scoring import dot_scores
 from reclab.models.transformer import TransformerBlock
 
 __all__ = [
     "AdditiveAttentionPooling",
+    "GRU4Rec",
+    "GRU4RecConfig",
+    "IncompatibleModelError",
     "LearnedPositionEmbedding",
+    "MarkovChain",
+    "MatrixFactorization",
+    "MatrixFactorizationConfig",
+    "NeuMF",
+    "NeuMFConfig",
+    "NextItemModel",
+    "Popularity",
+    "SASRec",
+    "SASRecConfig",
     "Scorer",
     "SinusoidalPositionEmbedding",
     "TransformerBlock",
     "additive_attention",
     "attention_mask",
+    "candidate_dataset",
     "causal_mask",
     "check_scores",
     "dot_scores",
+    "gru_step",
     "masked_softmax",
     "multi_head_attention",
     "padding_mask",
+    "rating_dataset",
     "scaled_dot_product_attention",
     "score_fn",
     "sinusoidal_positions",

@@ -1,0 +1,177 @@
+r"""What the trained sequence models share: an encoder of histories and a dot-product output layer.
+
+A next-item model maps a left-padded history :math:`(s_1, \dots, s_L)` to hidden states
+:math:`\mathbf{h}_1, \dots, \mathbf{h}_L` and scores item :math:`i` after position :math:`t` with
+:math:`s_t(i) = \mathbf{h}_t^\top \mathbf{w}_i + b_i` (:func:`reclab.models.dot_scores` plus an
+optional item bias). Subclasses (:class:`~reclab.models.SASRec`, :class:`~reclab.models.GRU4Rec`)
+implement only :meth:`NextItemModel.encode` and :meth:`NextItemModel.output_table`.
+
+Calling the model gives what the losses of :mod:`reclab.losses` take:
+
+* ``model(inputs)`` with ``inputs`` ``(B, L)`` item ids: logits of *every* item id at every
+  position, ``(B, L, N + 1)`` (for :class:`~reclab.losses.FullSoftmaxCrossEntropy`);
+* ``model({"inputs": ..., "candidates": ...})`` with candidates ``(B, L, C)``: logits of those
+  candidates only, ``(B, L, C)`` (for the sampled losses; column 0 the positive).
+
+:meth:`NextItemModel.score` implements the :class:`~reclab.models.Scorer` protocol. The saved
+configuration carries ``num_items``, an optional catalogue fingerprint and the reclab version, so
+:func:`reclab.recommend.load_model` can refuse a file made for another catalogue or version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+import reclab
+
+__all__ = ["IncompatibleModelError", "NextItemModel"]
+
+#: Histories scored at once by :meth:`NextItemModel.score`.
+SCORE_BATCH = 512
+
+
+class IncompatibleModelError(ValueError):
+    """A saved model that this version of reclab or this catalogue cannot use."""
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(str(version).split(".")[:2])
+
+
+def check_version(saved: str | None, where: str) -> None:
+    """Raise :class:`IncompatibleModelError` unless ``saved`` has this reclab's major.minor."""
+    if saved is None or _major_minor(saved) != _major_minor(reclab.__version__):
+        raise IncompatibleModelError(
+            f"{where}: the model was saved by reclab {saved!r}, but this is reclab "
+            f"{reclab.__version__}; retrain it, or load it with reclab {saved}"
+        )
+
+
+class NextItemModel(keras.Model):
+    """Base class: histories ``(B, L)`` -> hidden states ``(B, L, d)`` -> item logits.
+
+    Args:
+        num_items: :math:`N`; item ids are ``1..N`` and 0 is padding.
+        max_len: :math:`L`, the longest history the model reads (longer ones keep their
+            latest :math:`L` items).
+        catalogue: an optional fingerprint of the item catalogue (see
+            :func:`reclab.recommend.catalogue_fingerprint`), checked when the model is loaded.
+        reclab_version: the version that built the model (set automatically; a saved model
+            from another major.minor version refuses to load).
+    """
+
+    def __init__(
+        self,
+        num_items: int,
+        max_len: int,
+        *,
+        catalogue: str | None = None,
+        reclab_version: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        name = type(self).__name__
+        for arg, value, low in (("num_items", num_items, 2), ("max_len", max_len, 1)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+                raise ValueError(f"{name}: {arg} must be an integer >= {low}, got {value!r}")
+        if reclab_version is not None:
+            check_version(reclab_version, name)
+        self.num_items = int(num_items)
+        self.max_len = int(max_len)
+        self.catalogue = catalogue
+
+    # -- what a subclass implements ---------------------------------------------------------
+    def encode(self, inputs: Any, training: Any = None) -> Any:
+        """Hidden states ``(B, L, d)`` for item ids ``(B, L)``, left-padded with 0."""
+        raise NotImplementedError
+
+    def output_table(self) -> tuple[Any, Any | None]:
+        """The output item vectors ``(N + 1, d)`` and an optional bias ``(N + 1,)``."""
+        raise NotImplementedError
+
+    def build_layers(self) -> None:
+        """Create and build every layer (called by :meth:`build`)."""
+        raise NotImplementedError
+
+    # -- Keras plumbing ----------------------------------------------------------------------
+    def build(self, input_shape: Any = None) -> None:
+        self.build_layers()
+        self.built = True
+
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        candidates = None
+        if isinstance(inputs, dict):
+            candidates = inputs.get("candidates")
+            inputs = inputs["inputs"]
+        hidden = self.encode(inputs, training=training)  # (B, L, d)
+        table, bias = self.output_table()  # (N + 1, d), (N + 1,)
+        if candidates is None:
+            logits = ops.einsum("bld,nd->bln", hidden, table)  # (B, L, N + 1)
+            return logits if bias is None else logits + bias
+        candidates = ops.cast(candidates, "int32")  # (B, L, C)
+        vectors = ops.take(table, candidates, axis=0)  # (B, L, C, d)
+        logits = ops.einsum("bld,blcd->blc", hidden, vectors)  # (B, L, C)
+        return logits if bias is None else logits + ops.take(bias, candidates, axis=0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "num_items": self.num_items,
+            "catalogue": self.catalogue,
+            "reclab_version": reclab.__version__,
+        }
+
+    def get_build_config(self) -> dict[str, Any]:
+        return {"input_shape": [None, self.max_len]}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        self.build(config.get("input_shape"))
+
+    # -- the Scorer protocol -----------------------------------------------------------------
+    def prepare_histories(self, histories: Any, where: str = "score") -> np.ndarray:
+        """Histories as ``(B, max_len)`` int32: the latest ``max_len`` items, left-padded."""
+        h = np.asarray(histories)
+        if h.ndim != 2 or not (np.issubdtype(h.dtype, np.integer) or h.size == 0):
+            raise ValueError(
+                f"{type(self).__name__}.{where}: histories must be a (B, L) integer array "
+                f"left-padded with 0, got shape {h.shape} and dtype {h.dtype}"
+            )
+        if h.size and (h.min() < 0 or h.max() > self.num_items):
+            raise ValueError(
+                f"{type(self).__name__}.{where}: histories hold ids outside 0..{self.num_items} "
+                f"(min {h.min()}, max {h.max()}); encode them with the training id mapping"
+            )
+        if h.shape[1] >= self.max_len:
+            return h[:, h.shape[1] - self.max_len :].astype(np.int32)
+        pad = np.zeros((len(h), self.max_len - h.shape[1]), np.int32)
+        return np.concatenate([pad, h.astype(np.int32)], axis=1)
+
+    def _last_logits(self, inputs: Any) -> Any:
+        hidden = self.encode(inputs, training=False)[:, -1, :]  # (B, d): the latest position
+        table, bias = self.output_table()
+        logits = ops.matmul(hidden, ops.transpose(table))  # (B, N + 1)
+        return logits if bias is None else logits + bias
+
+    def score(self, histories: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:
+        """Scores ``(B, N + 1)`` of every item id after each history; column 0 is ``-inf``.
+
+        ``users`` is ignored (the history is the whole input). Histories longer than
+        ``max_len`` keep their latest ``max_len`` items.
+        """
+        h = self.prepare_histories(histories)
+        if not self.built:
+            self.build()
+        out = np.empty((len(h), self.num_items + 1), np.float32)
+        for start in range(0, len(h), SCORE_BATCH):
+            # Eager on purpose: a tf.function per model retraces for every new model, and TF
+            # warns about "excessive retracing" when a notebook trains several.
+            out[start : start + SCORE_BATCH] = self._last_logits(
+                tf.constant(h[start : start + SCORE_BATCH])
+            ).numpy()
+        out[:, 0] = -np.inf
+        return out
