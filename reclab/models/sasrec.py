@@ -105,8 +105,8 @@ class SASRec(NextItemModel):
 
     ``model(ids)`` with ids ``(B, L)`` returns logits ``(B, L, N + 1)``;
     ``model({"inputs": ids, "candidates": c})`` with ``c`` ``(B, L, C)`` returns ``(B, L, C)``;
-    :meth:`score` gives ``(B, N + 1)`` scores after the latest item; :meth:`attention` gives the
-    attention weights of every block.
+    :meth:`~reclab.models.NextItemModel.score` gives ``(B, N + 1)`` scores after the latest
+    item; :meth:`attention` gives the attention weights of every block.
 
     Example:
         >>> import numpy as np
@@ -202,7 +202,7 @@ class SASRec(NextItemModel):
         """Attention weights ``(B, num_blocks, H, L, L)`` of the histories (no dropout).
 
         Rows are queries (positions), columns keys; histories are prepared as in
-        :meth:`score` (latest ``max_len`` items, left-padded).
+        :meth:`~reclab.models.NextItemModel.score` (latest ``max_len`` items, left-padded).
         """
         h = self.prepare_histories(histories, "attention")
         if not self.built:

@@ -2,13 +2,14 @@
 
 - :func:`top_k`, :func:`recommend`: the best unseen items for a history, by id, title, score;
 - :func:`save_model`, :func:`load_model`, :func:`catalogue_fingerprint`: ``.keras`` files that
-  refuse to load for another catalogue or reclab version (:class:`IncompatibleModelError`).
+  refuse to load for another catalogue or reclab version
+  (:class:`reclab.models.IncompatibleModelError`, also importable from here).
 """
 
 from __future__ import annotations
 
+from reclab.models.next_item import IncompatibleModelError as IncompatibleModelError
 from reclab.recommend.saving import (
-    IncompatibleModelError,
     catalogue_fingerprint,
     load_model,
     save_model,
@@ -16,7 +17,6 @@ from reclab.recommend.saving import (
 from reclab.recommend.top_k import recommend, top_k
 
 __all__ = [
-    "IncompatibleModelError",
     "catalogue_fingerprint",
     "load_model",
     "recommend",
