@@ -136,6 +136,8 @@ class GRU4Rec(NextItemModel):
         (1, 11)
     """
 
+    config_class = GRU4RecConfig
+
     def __init__(
         self,
         num_items: int,
@@ -145,13 +147,7 @@ class GRU4Rec(NextItemModel):
         reclab_version: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if config is None:
-            config = GRU4RecConfig()
-        elif isinstance(config, dict):
-            config = GRU4RecConfig(**config)
-        if not isinstance(config, GRU4RecConfig):
-            raise TypeError(f"GRU4Rec: config must be a GRU4RecConfig, got {type(config).__name__}")
-        config.validate()
+        config = type(self).resolve_config(config)
         kwargs.setdefault("name", "gru4rec")
         super().__init__(
             num_items,

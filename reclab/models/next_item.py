@@ -65,6 +65,29 @@ class NextItemModel(keras.Model):
             from another major.minor version refuses to load).
     """
 
+    #: The frozen dataclass that configures a subclass (each subclass sets its own).
+    config_class: type = object
+
+    @classmethod
+    def resolve_config(cls, config: Any) -> Any:
+        """The subclass's config from ``None`` (the defaults), a dict of fields or an instance.
+
+        Raises:
+            TypeError: ``config`` is none of these.
+            ValueError: a field is invalid (the config's ``validate`` names it).
+        """
+        if config is None:
+            config = cls.config_class()
+        elif isinstance(config, dict):
+            config = cls.config_class(**config)
+        if not isinstance(config, cls.config_class):
+            raise TypeError(
+                f"{cls.__name__}: config must be a {cls.config_class.__name__}, "
+                f"got {type(config).__name__}"
+            )
+        config.validate()
+        return config
+
     def __init__(
         self,
         num_items: int,

@@ -115,6 +115,8 @@ class SASRec(NextItemModel):
         (1, 11)
     """
 
+    config_class = SASRecConfig
+
     def __init__(
         self,
         num_items: int,
@@ -124,13 +126,7 @@ class SASRec(NextItemModel):
         reclab_version: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if config is None:
-            config = SASRecConfig()
-        elif isinstance(config, dict):
-            config = SASRecConfig(**config)
-        if not isinstance(config, SASRecConfig):
-            raise TypeError(f"SASRec: config must be a SASRecConfig, got {type(config).__name__}")
-        config.validate()
+        config = type(self).resolve_config(config)
         kwargs.setdefault("name", "sasrec")
         super().__init__(
             num_items,
