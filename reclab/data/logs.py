@@ -8,6 +8,7 @@ anything that does not fit. No row is dropped: cleaning is a separate, reported 
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import re
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from reclab.data.validation import (
     DEFAULT_TIMESTAMP_RANGE,
@@ -27,6 +30,28 @@ __all__ = ["load_interactions", "load_user_item_pairs"]
 logger = logging.getLogger(__name__)
 
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int | None, int | None]:
+    """The byte offset and 1-based line of the first bytes of ``path`` not valid in ``encoding``.
+
+    Reads the file in chunks (it may be large); ``(None, None)`` if it all decodes.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, newlines = 0, 0
+    with path.open("rb") as file:
+        while True:
+            chunk = file.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                pending = len(error.object) - len(chunk)  # undecoded bytes of earlier chunks
+                at = offset - pending + error.start
+                return at, newlines + chunk[: max(0, at - offset)].count(b"\n") + 1
+            if not chunk:
+                return None, None
+            offset += len(chunk)
+            newlines += chunk.count(b"\n")
 
 
 def load_interactions(
@@ -109,9 +134,13 @@ def load_interactions(
                 line=line,
             ) from error
         except UnicodeDecodeError as error:
+            # pandas' error.start counts from a buffer of its own, not from the file's start
+            offset, line = _first_undecodable(path, encoding)
             raise DataValidationError(
-                f"{path}: not valid {encoding} text at byte {error.start}; pass encoding=...",
+                f"{path}, line {line}: not valid {encoding} text at byte {offset} of the file; "
+                "pass encoding=... (e.g. encoding='latin-1')",
                 source=str(path),
+                line=line,
             ) from error
         unit, first = "line", 2
     out = validate_interactions(
@@ -171,8 +200,14 @@ def load_user_item_pairs(path: str | os.PathLike[str]) -> pd.DataFrame:
         quoting=3,
         engine="c",
     )["line"]
-    fields = lines.str.split(expand=False)
-    n_fields = fields.str.len().to_numpy()
+    # Split on white space with Arrow (as str.split() does, without a Python list per line).
+    text = pc.utf8_trim_whitespace(pc.fill_null(pa.array(lines.array, type=pa.large_string()), ""))
+    fields = pc.utf8_split_whitespace(text)
+    n_fields = np.where(
+        pc.equal(text, "").to_numpy(zero_copy_only=False),
+        0,  # Arrow splits "" into [""]; a blank line has no field
+        pc.list_value_length(fields).to_numpy(zero_copy_only=False),
+    )
     wrong = n_fields != 2
     if wrong.any():
         k = int(np.flatnonzero(wrong)[0])
@@ -185,8 +220,8 @@ def load_user_item_pairs(path: str | os.PathLike[str]) -> pd.DataFrame:
         )
     frame = pd.DataFrame(
         {
-            "user": fields.str[0],
-            "item": fields.str[1],
+            "user": pd.arrays.ArrowStringArray(pc.list_element(fields, 0)),
+            "item": pd.arrays.ArrowStringArray(pc.list_element(fields, 1)),
             "timestamp": np.arange(len(lines), dtype=np.int64),
         }
     )

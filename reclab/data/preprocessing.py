@@ -39,6 +39,31 @@ def _check_columns(frame: pd.DataFrame, needed: tuple[str, ...], where: str) -> 
         raise ValueError(f"{where}: frame lacks column(s) {missing}; found {list(frame.columns)}")
 
 
+def _report(
+    step: str,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    reason: str,
+    details: dict[str, object],
+) -> StepReport:
+    """A :class:`StepReport` with rows and, where the columns exist, distinct users and items."""
+
+    def distinct(frame: pd.DataFrame, column: str) -> int | None:
+        return int(frame[column].nunique()) if column in frame.columns else None
+
+    return StepReport(
+        step,
+        len(before),
+        len(after),
+        reason,
+        details,
+        users_in=distinct(before, "user_id"),
+        users_out=distinct(after, "user_id"),
+        items_in=distinct(before, "item_id"),
+        items_out=distinct(after, "item_id"),
+    )
+
+
 def to_implicit(
     frame: pd.DataFrame, threshold: float | None = 4.0
 ) -> tuple[pd.DataFrame, StepReport]:
@@ -53,7 +78,8 @@ def to_implicit(
         threshold: the smallest rating that counts as positive.
 
     Returns:
-        ``(implicit, report)``, the kept rows in input order without ``rating``, and the count.
+        ``(implicit, report)``, the kept rows in input order without ``rating``, and the report
+        (rows, and distinct users and items, before and after).
 
     Example:
         >>> df = pd.DataFrame({"user_id": [1, 1, 2], "item_id": [5, 6, 5],
@@ -61,6 +87,9 @@ def to_implicit(
         >>> implicit, report = to_implicit(df, threshold=4.0)
         >>> implicit.item_id.tolist(), report.rows_dropped
         ([5, 5], 1)
+        >>> print(report)  # doctest: +NORMALIZE_WHITESPACE
+        to_implicit: 3 -> 2 rows (1 dropped, 33.3%), 2 -> 2 users, 2 -> 1 items:
+        ratings below 4.0 are not positive feedback [threshold=4.0]
     """
     if threshold is None:
         out = frame.drop(columns="rating", errors="ignore").reset_index(drop=True)
@@ -70,7 +99,7 @@ def to_implicit(
         out = frame.loc[frame["rating"].to_numpy() >= threshold].drop(columns="rating")
         out = out.reset_index(drop=True)
         reason = f"ratings below {threshold} are not positive feedback"
-    report = StepReport("to_implicit", len(frame), len(out), reason, {"threshold": threshold})
+    report = _report("to_implicit", frame, out, reason, {"threshold": threshold})
     return out, report.log(logger)
 
 
@@ -87,7 +116,8 @@ def deduplicate(frame: pd.DataFrame, policy: str = "exact") -> tuple[pd.DataFram
     * ``"none"``: keep everything.
 
     Returns:
-        ``(frame, report)`` with the kept rows in input order.
+        ``(frame, report)`` with the kept rows in input order; the report counts rows, users and
+        items before and after.
 
     Example:
         >>> df = pd.DataFrame({"user_id": [1, 1, 1], "item_id": [5, 5, 5], "timestamp": [1, 1, 9]})
@@ -112,7 +142,7 @@ def deduplicate(frame: pd.DataFrame, policy: str = "exact") -> tuple[pd.DataFram
         other = "later" if policy == "first" else "earlier"
         reason = f"policy {policy!r}: the user's {other} events with the same item"
     out = frame.loc[keep].reset_index(drop=True)
-    report = StepReport("deduplicate", len(frame), len(out), reason, {"policy": policy})
+    report = _report("deduplicate", frame, out, reason, {"policy": policy})
     return out, report.log(logger)
 
 
@@ -135,8 +165,9 @@ def k_core(
         max_iterations: safety bound; reaching it raises ``RuntimeError``.
 
     Returns:
-        ``(core, report)`` with the rows kept in input order; ``report.details`` holds the
-        iterations and the users and items removed.
+        ``(core, report)`` with the rows kept in input order; the report counts rows, users and
+        items before and after, and ``report.details`` holds the iterations and the users and
+        items removed.
 
     Example:
         >>> df = pd.DataFrame({"user_id": [1, 1, 2, 2, 3], "item_id": [7, 8, 7, 8, 9],
@@ -144,6 +175,8 @@ def k_core(
         >>> core, report = k_core(df, 2, 2)
         >>> core.user_id.tolist(), report.details["iterations"]
         ([1, 1, 2, 2], 2)
+        >>> report.users_in, report.users_out, report.items_in, report.items_out
+        (3, 2, 3, 2)
     """
     for name, value in (("min_user_events", min_user_events), ("min_item_events", min_item_events)):
         if int(value) != value or value < 1:
@@ -168,18 +201,30 @@ def k_core(
         user_counts = np.bincount(user_idx[keep], minlength=len(user_counts))
         item_counts = np.bincount(item_idx[keep], minlength=len(item_counts))
     out = frame.loc[keep].reset_index(drop=True)
+    users_out, items_out = int((user_counts > 0).sum()), int((item_counts > 0).sum())
     details = {
         "min_user_events": min_user_events,
         "min_item_events": min_item_events,
         "iterations": iterations,
-        "users_removed": int(len(np.unique(users)) - out["user_id"].nunique()),
-        "items_removed": int(len(np.unique(items)) - out["item_id"].nunique()),
+        "users_removed": len(user_counts) - users_out,
+        "items_removed": len(item_counts) - items_out,
     }
     reason = (
         f"users with < {min_user_events} or items with < {min_item_events} events, "
         "iterated to a fixed point"
     )
-    return out, StepReport("k_core", len(frame), len(out), reason, details).log(logger)
+    report = StepReport(
+        "k_core",
+        len(frame),
+        len(out),
+        reason,
+        details,
+        users_in=len(user_counts),
+        users_out=users_out,
+        items_in=len(item_counts),
+        items_out=items_out,
+    )
+    return out, report.log(logger)
 
 
 def sort_chronologically(frame: pd.DataFrame, tie_break: str = "input_order") -> pd.DataFrame:
@@ -188,9 +233,13 @@ def sort_chronologically(frame: pd.DataFrame, tie_break: str = "input_order") ->
     Events of one user with the same timestamp are ordered by ``tie_break``:
 
     * ``"input_order"`` (default): the order of the rows in ``frame`` (a stable sort), i.e. the
-      file's order for a freshly loaded file. MovieLens files list each user's ratings by
-      ``movieId``, so for them this equals ``"item_id"``.
-    * ``"item_id"``: ascending ``item_id``, then input order.
+      file's order for a freshly loaded file, so the result depends on how the file is sorted.
+      ml-latest-small's ``ratings.csv`` lists each user's ratings by ``movieId``, so there this
+      equals ``"item_id"``; ML-1M's ``ratings.dat`` (user 1: movies 1193, 661, 914, ...) and
+      ML-100k's ``u.data`` (in no particular order) are not sorted that way, so there events
+      with equal timestamps follow the file's order, which differs from ``"item_id"``.
+    * ``"item_id"``: ascending ``item_id``, then input order: the same result whatever the
+      order of the rows (only rows equal in user, time and item keep their input order).
 
     Returns:
         A new frame sorted by ``(user_id, timestamp, tie-break)`` with a fresh ``RangeIndex``.
@@ -200,6 +249,14 @@ def sort_chronologically(frame: pd.DataFrame, tie_break: str = "input_order") ->
         >>> sort_chronologically(df).item_id.tolist()
         [5, 9, 3]
         >>> sort_chronologically(df, tie_break="item_id").item_id.tolist()
+        [5, 3, 9]
+
+        The same events listed in another order: ``"input_order"`` changes, ``"item_id"`` not.
+
+        >>> shuffled = df.iloc[[1, 0, 2]]
+        >>> sort_chronologically(shuffled).item_id.tolist()
+        [5, 3, 9]
+        >>> sort_chronologically(shuffled, tie_break="item_id").item_id.tolist()
         [5, 3, 9]
     """
     if tie_break not in TIE_BREAKS:

@@ -183,8 +183,14 @@ def future_leakage(train: pd.DataFrame, held_out: pd.DataFrame) -> float:
         \sum_{(u, i, t) \in \mathcal{D}_{\text{test}}}
         \mathbb{1}\bigl[\exists\, (u, j, t') \in \mathcal{D}_{\text{train}} : t' > t\bigr]
 
-    Zero for leave-last-out and for a global temporal split; about one half for a random split
-    of long sequences.
+    Zero for leave-last-out and for a global temporal split. For a random split it approaches 1
+    as histories get long: a held-out event escapes only if it comes after the user's last
+    training event. With :math:`T` events per user, each held out with probability :math:`q`,
+    about :math:`q / (1 - q)` of the user's :math:`qT` held-out events are at the end, so
+    :math:`\lambda \approx 1 - 1 / ((1 - q) T)`. On MovieLens latest-small (610 users, 165
+    events each on average) a random 80/20 split of the events gave :math:`\lambda = 0.988`
+    (0.988 to 0.991 over ten seeds): almost every held-out event has a later training event of
+    the same user.
 
     Args:
         train: the training events, with ``user_id`` and ``timestamp``.
@@ -198,6 +204,14 @@ def future_leakage(train: pd.DataFrame, held_out: pd.DataFrame) -> float:
         >>> test = pd.DataFrame({"user_id": [1, 2], "timestamp": [5, 5]})
         >>> future_leakage(train, test)   # user 1 trains on t=9 > 5; user 2 does not
         0.5
+
+        A random 80/20 split of 100 users with 200 events each: about 1 - 1 / (0.8 * 200).
+
+        >>> events = pd.DataFrame({"user_id": np.repeat(np.arange(100), 200),
+        ...                        "timestamp": np.tile(np.arange(200), 100)})
+        >>> held = np.random.default_rng(0).random(len(events)) < 0.2
+        >>> round(future_leakage(events[~held], events[held]), 3), 1 - 1 / (0.8 * 200)
+        (0.993, 0.99375)
     """
     if len(held_out) == 0:
         return 0.0

@@ -151,3 +151,81 @@ def test_preprocess_runs_each_step_and_reports() -> None:
     assert [r.step for r in result.reports] == ["to_implicit", "deduplicate", "k_core"]
     out = result.interactions
     assert out.user_id.tolist() == [1, 1, 2, 2] and out.item_id.tolist() == [6, 5, 5, 6]
+
+
+def counts(report) -> tuple:
+    return (report.users_in, report.users_out, report.items_in, report.items_out)
+
+
+def test_reports_count_users_and_items_before_and_after() -> None:
+    # users 1, 2, 3; items 5, 6, 7; user 3 and item 7 only have low ratings
+    df = events([1, 1, 2, 2, 3], [5, 6, 5, 7, 6], [1, 2, 3, 4, 5], [5, 4, 5, 1, 2])
+    _, report = to_implicit(df, threshold=4.0)
+    assert counts(report) == (3, 2, 3, 2)
+    assert "3 -> 2 users, 3 -> 2 items" in str(report)
+    _, report = to_implicit(df, threshold=None)
+    assert counts(report) == (3, 3, 3, 3)
+    _, report = deduplicate(DUPES, "first")  # users 1, 2; items 5, 6: none lost
+    assert counts(report) == (2, 2, 2, 2)
+    _, report = deduplicate(events([1, 1, 2], [5, 5, 5], [1, 1, 2]), "exact")
+    assert counts(report) == (2, 2, 1, 1) and report.rows_dropped == 1
+
+
+def test_k_core_report_counts_match_its_details() -> None:
+    df = events([1, 1, 2, 2, 3, 3], [7, 8, 7, 8, 8, 9], range(6))
+    out, report = k_core(df, 2, 2)
+    assert counts(report) == (3, 2, 3, 2)
+    assert report.users_dropped == report.details["users_removed"] == 1
+    assert report.items_dropped == report.details["items_removed"] == 1
+    assert (report.users_out, report.items_out) == (out.user_id.nunique(), out.item_id.nunique())
+    assert str(report).startswith(
+        "k_core: 6 -> 4 rows (2 dropped, 33.3%), 3 -> 2 users, 3 -> 2 items"
+    )
+    empty, report = k_core(events([1, 2], [3, 4], [0, 1]), 2, 1)
+    assert len(empty) == 0 and counts(report) == (2, 0, 2, 0)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), min_size=0, max_size=80),
+    st.integers(1, 4),
+    st.integers(1, 4),
+)
+def test_k_core_report_counts_are_distinct_ids(pairs, ku, ki) -> None:
+    df = events([p[0] for p in pairs], [p[1] for p in pairs], range(len(pairs)))
+    out, report = k_core(df, ku, ki)
+    assert counts(report) == (
+        df.user_id.nunique(),
+        out.user_id.nunique(),
+        df.item_id.nunique(),
+        out.item_id.nunique(),
+    )
+
+
+def test_preprocess_reports_all_count_users_and_items() -> None:
+    df = events(
+        [1, 1, 1, 2, 2, 2, 3], [5, 6, 6, 5, 6, 7, 5], [3, 1, 1, 1, 2, 3, 1], [5, 4, 4, 5, 5, 5, 1]
+    )
+    result = preprocess(df, implicit_threshold=4.0, min_user_events=2, min_item_events=2)
+    assert [counts(r) for r in result.reports] == [(3, 2, 3, 3), (2, 2, 3, 3), (2, 2, 3, 2)]
+    assert all(r.to_dict()["users_in"] is not None for r in result.reports)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 6), st.integers(0, 2)), max_size=30),
+    st.randoms(use_true_random=False),
+)
+def test_item_id_tie_break_does_not_depend_on_row_order(rows, random) -> None:
+    df = events([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+    order = list(range(len(df)))
+    random.shuffle(order)
+    by_item = sort_chronologically(df, "item_id")
+    again = sort_chronologically(df.iloc[order], "item_id")
+    pd.testing.assert_frame_equal(by_item, again)
+
+
+def test_input_order_tie_break_follows_the_file_as_in_ml_1m() -> None:
+    # ML-1M's ratings.dat lists user 1's movies as 1193, 661, 914, ...: with equal timestamps,
+    # "input_order" keeps that order and "item_id" does not (ml-latest-small is sorted by movieId)
+    df = events([1, 1, 1], [1193, 661, 914], [978300760] * 3)
+    assert sort_chronologically(df).item_id.tolist() == [1193, 661, 914]
+    assert sort_chronologically(df, "item_id").item_id.tolist() == [661, 914, 1193]

@@ -144,3 +144,18 @@ def test_ids_come_from_training_data_only(df, new_item) -> None:
         assert part.user_id.between(1, users.num_items).all()
     dropped = len(split.test) - len(encoded.test)
     assert reports[1].rows_dropped == dropped
+
+
+@pytest.mark.formula("eq-future-leakage")
+def test_random_split_leakage_approaches_one_as_histories_grow() -> None:
+    # with T events per user, each held out with probability q = 0.2, only the held-out events
+    # after the user's last training event escape: lambda ~ 1 - (1 - q**T) / ((1 - q) T)
+    q, rng, leakage = 0.2, np.random.default_rng(0), []
+    for length in (10, 40, 160):
+        users, times = np.repeat(np.arange(1000), length), np.tile(np.arange(length), 1000)
+        df = events(users, np.zeros_like(users), times)
+        held = rng.random(len(df)) < q
+        leakage.append(future_leakage(df[~held], df[held]))
+        expected = 1 - (1 - q**length) / ((1 - q) * length)
+        assert leakage[-1] == pytest.approx(expected, abs=0.03), length
+    assert leakage == sorted(leakage) and leakage[-1] > 0.99  # not "about one half"
