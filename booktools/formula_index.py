@@ -7,7 +7,8 @@ Three sources, one of them authoritative for each fact:
 - ``@pytest.mark.formula("eq-...")`` in ``tests/`` says which tests check it.
 
 :func:`problems` lists every way the three disagree. The Sphinx build turns each problem into a
-warning (which ``-W`` makes an error) and ``tests/test_formula_index.py`` asserts there are none.
+warning (which ``-W`` makes an error) and ``tests/booktools/test_formula_index.py`` asserts there
+are none.
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@ Two layers:
 
 - :func:`static_problems` reads a page's HTML: internal links and their anchors resolve, images
   exist, no error traceback or stderr output is left in a cell, the page has a title and a
-  navigation. It needs nothing but the files.
+  navigation. It needs nothing but the files. :func:`link_problems` alone runs on every HTML file
+  of the site (:func:`html_files`), Sphinx's generated pages included: the highlighted sources
+  under ``_modules/``, the index, the search page. :func:`raw_tex_problems` finds TeX that reaches
+  the reader as text (a ``:math:`` role that was not parsed, TeX outside any math element) and
+  math mangled by Python escapes (a docstring that is not a raw string).
 - :class:`Browser` opens pages in headless Chromium (Debian's ``chromium`` and
   ``chromium-driver``, driven by Selenium) from a local HTTP server, and
   :meth:`Browser.problems` asserts what only a browser can tell: MathJax typeset every equation
@@ -16,12 +20,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 
@@ -30,7 +35,18 @@ CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 CHROMEDRIVER_CANDIDATES = ("chromedriver",)
 
 #: Text that must not be visible once MathJax has run (outside code blocks).
-RAW_TEX_MARKERS = ("$$", "\\begin{", "\\frac", "\\mathbf")
+RAW_TEX_MARKERS = ("$$", "\\begin{", "\\frac", "\\mathbf", ":math:")
+
+#: TeX written as text: an unparsed ``:math:`` role, display-math delimiters, or a TeX command
+#: (``\frac{``, ``\mathbf{`` ...). Code (``pre``, ``code``), Python signatures, what executed
+#: cells printed, and the math elements that MathJax typesets are not prose in this sense.
+_RAW_TEX = re.compile(r":math:|\$\$|\\(?:begin|frac|mathbf|mathrm|mathcal|hat|sqrt|sum)\b")
+_NOT_TEXT = "pre, code, script, style, .math, mjx-container, dt.sig, .cell_output"
+#: What a one-backslash TeX command can leave in a docstring that is not a raw string:
+#: ``"\alpha"`` is a bell and "lpha", ``"\beta"`` a backspace and "eta". (Docutils turns the
+#: form feed of ``"\frac"`` and the tab of ``"\tau"`` into spaces before they reach the page:
+#: ``booktools.sphinx_ext`` catches those in the docstrings themselves.)
+_ESCAPED_TEX = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 def html_pages(site: Path) -> list[Path]:
@@ -44,6 +60,20 @@ def html_pages(site: Path) -> list[Path]:
             continue  # the root index.html that redirects to the first page
         pages.append(path)
     return pages
+
+
+#: Folders of a built site that hold copied files, not pages: the theme's Jinja templates in
+#: ``_static`` end in ``.html`` too.
+_NOT_PAGES = ("_static", "_sources", "_images")
+
+
+def html_files(site: Path) -> list[Path]:
+    """Every page of a built site, Sphinx's own included (``_modules/`` sources, the indices)."""
+    return [
+        path
+        for path in sorted(site.rglob("*.html"))
+        if not path.relative_to(site).parts[0].startswith((".", *_NOT_PAGES))
+    ]
 
 
 @functools.lru_cache(maxsize=256)
@@ -61,17 +91,7 @@ def static_problems(page: Path, site: Path) -> list[str]:
         found.append(f"{name}: the page has no <title>")
     if not soup.select("nav.bd-docs-nav a, nav#bd-docs-nav a, .bd-sidebar-primary nav a"):
         found.append(f"{name}: the page has no table of contents (sidebar navigation)")
-    for anchor in soup.find_all("a", href=True):
-        href = anchor["href"]
-        scheme = urlsplit(href).scheme
-        if scheme or href.startswith(("//", "mailto:", "javascript:")):
-            continue  # external: not checked offline
-        path, fragment = urldefrag(href)
-        target = (page.parent / unquote(path)).resolve() if path else page
-        if not target.exists():
-            found.append(f"{name}: link {href!r} points to a missing file")
-        elif fragment and target.suffix == ".html" and unquote(fragment) not in _ids(target):
-            found.append(f"{name}: link {href!r} points to a missing anchor #{fragment}")
+    found += link_problems(page, site, soup)
     shown: set[str] = set()
     for image in soup.find_all("img"):
         src = image.get("src", "")
@@ -91,6 +111,63 @@ def static_problems(page: Path, site: Path) -> list[str]:
     for output in soup.select("div.output.stderr"):
         text = output.get_text(" ", strip=True)[:120]
         found.append(f"{name}: a cell shows output on stderr: {text!r}")
+    return found
+
+
+def link_problems(page: Path, site: Path, soup: BeautifulSoup | None = None) -> list[str]:
+    """Every internal ``href`` of an HTML file (links and stylesheets) whose file or anchor is
+    missing, as sentences. External addresses are not checked (there is no network here)."""
+    name = page.relative_to(site).as_posix()
+    if soup is None:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    found = []
+    for tag in soup.find_all(["a", "link"], href=True):
+        href = tag["href"]
+        parts = urlsplit(href)
+        if parts.scheme or href.startswith(("//", "mailto:", "javascript:")):
+            continue  # external: not checked offline
+        path, fragment = parts.path, parts.fragment  # a ?query (cache buster) names no file
+        target = (page.parent / unquote(path)).resolve() if path else page
+        if not target.exists():
+            found.append(f"{name}: link {href!r} points to a missing file")
+        elif fragment and target.suffix == ".html" and unquote(fragment) not in _ids(target):
+            found.append(f"{name}: link {href!r} points to a missing anchor #{fragment}")
+    return found
+
+
+def raw_tex_problems(page: Path, site: Path) -> list[str]:
+    """TeX that a reader of the page sees as text, and math mangled by Python string escapes.
+
+    Text here is what is left once code, Python signatures and math elements are set aside:
+    ``:math:`x``` or ``\\frac{a}{b}`` there means math that was never parsed as math (a role
+    inside a literal, a docstring section that is not reST, display math written as ``$$``).
+    Inside a math element, a control character means a one-backslash command in a docstring
+    that is not a raw string (``"\\beta"`` holds a backspace and "eta").
+    """
+    name = page.relative_to(site).as_posix()
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    found = []
+    for element in soup.select(".math"):
+        text = element.get_text()
+        if _ESCAPED_TEX.search(text):
+            shown = text.strip()[:60].encode("unicode_escape").decode()
+            found.append(
+                f"{name}: math {shown!r} holds a control character: a one-backslash TeX command "
+                'in a docstring that is not a raw string (write r"""...""")'
+            )
+    for element in soup.select(_NOT_TEXT):
+        element.decompose()
+    body = soup.body or soup
+    text = " ".join(body.get_text(" ").split())
+    first: dict[str, re.Match[str]] = {}
+    count: dict[str, int] = {}
+    for match in _RAW_TEX.finditer(text):
+        first.setdefault(match.group(), match)
+        count[match.group()] = count.get(match.group(), 0) + 1
+    for marker, match in first.items():
+        context = text[max(0, match.start() - 50) : match.end() + 30]
+        times = f" ({count[marker]} times)" if count[marker] > 1 else ""
+        found.append(f"{name}: raw TeX {marker!r} shown as text{times}: ...{context}...")
     return found
 
 

@@ -7,7 +7,14 @@
   Each problem is a Sphinx warning, so ``jupyter-book build -W`` fails on it;
 - offline MathJax: copies MathJax 3 from the ``django-static-mathjax`` package into
   ``_static/mathjax`` (``mathjax_path`` in ``_config.yml`` points there);
-- writes ``_static/reclab/runtimes.json`` for the runtime-budget tests.
+- writes ``_static/reclab/runtimes.json`` for the runtime-budget tests;
+- defines the MyST substitution ``{{ install_command }}``, the ``pip install`` line of the
+  chapters' install cell, from ``repository.url`` of ``_config.yml`` (its one home);
+- warns about a docstring that holds a control character (:func:`check_docstring_escapes`): the
+  trace of a one-backslash TeX command in a string that is not raw (``"\\frac"`` is a form
+  feed and "rac"), which would reach the API reference as broken math;
+- points ``sphinx.ext.viewcode``'s ``[source]`` links of attributes at the code that defines them
+  (:func:`viewcode_source_module`), so the module index never links to a page of ``builtins``.
 
 Both tables are placeholders filled in by a post-transform, after every notebook has been executed
 and every page read, like myst-nb's own ``nb-exec-table``.
@@ -15,7 +22,9 @@ and every page read, like myst-nb's own ``nb-exec-table``.
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -29,7 +38,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from booktools import budgets, citations, formula_index
+from booktools import budgets, citations, formula_index, install_cell
 
 logger = logging.getLogger(__name__)
 
@@ -235,6 +244,103 @@ def check_consistency(app: Sphinx, env: Any) -> None:
         logger.warning("runtime budget: %s", problem, type="reclab", subtype="budget")
 
 
+# --- docstrings ---------------------------------------------------------------------------------
+
+#: What Python makes of a one-backslash TeX command in a string that is not raw: "\alpha" holds
+#: a bell, "\beta" a backspace, "\tau" a tab, "\vec" a vertical tab, "\frac" a form feed and
+#: "\rho" a carriage return ("\nabla" holds a newline, which cannot be told from a line break).
+_ESCAPED_COMMAND = re.compile(r"[\x00-\x08\t\x0b\x0c\r\x0e-\x1f]")
+
+
+def docstring_escape_problem(name: str, doc: str | None) -> str | None:
+    """A sentence when ``doc`` holds a control character, else ``None``."""
+    match = _ESCAPED_COMMAND.search(doc or "")
+    if doc is None or match is None:
+        return None
+    line = doc[: match.start()].count("\n") + 1
+    after = doc[match.end() : match.end() + 12].split("\n")[0]
+    return (
+        f"{name}: line {line} of its docstring holds the character {match.group()!r} before "
+        f"{after!r}, the trace of a one-backslash TeX command in a string that is not raw "
+        '("\\frac" is a form feed and "rac"): write the docstring as r"""...""" '
+        "or double the backslash"
+    )
+
+
+def check_docstring_escapes(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """``autodoc-process-docstring``: warn about escapes in docstrings of the documented package.
+
+    Only objects defined in the package that is documented are read (``name``'s top-level
+    package): the value of an attribute such as ``config_class = object`` brings a docstring
+    that autodoc does not show.
+    """
+    defined_in = obj.__name__ if what == "module" else getattr(obj, "__module__", None)
+    if not isinstance(defined_in, str) or defined_in.partition(".")[0] != name.partition(".")[0]:
+        return
+    doc = getattr(obj, "__doc__", None)
+    problem = docstring_escape_problem(name, doc if isinstance(doc, str) else None)
+    if problem:
+        logger.warning("docstring: %s", problem, type="reclab", subtype="docstring")
+
+
+# --- source links -------------------------------------------------------------------------------
+
+
+def _defining_module(modname: str, fullname: str) -> str | None:
+    """``__module__`` of the object ``fullname`` of module ``modname``, as viewcode reads it."""
+    try:
+        value: Any = importlib.import_module(modname)
+        for attribute in fullname.split("."):
+            value = getattr(value, attribute)
+    except Exception:  # an instance attribute, or a module that does not import: no source link
+        return None
+    module = getattr(value, "__module__", None)
+    return module if isinstance(module, str) else None
+
+
+def viewcode_source_module(app: Sphinx | None, modname: str | None, fullname: str) -> str | None:
+    """The module whose source a documented object's ``[source]`` link should open.
+
+    ``sphinx.ext.viewcode`` follows the object's ``__module__``. For an attribute whose *value*
+    comes from elsewhere that is the wrong module: ``config_class: type = object`` on a model
+    resolves to ``builtins``, which has no Python source, and viewcode then lists ``builtins`` in
+    ``_modules/index.html`` with a link to a page it never writes. Here such an attribute (any
+    object that resolves outside the documented package) takes the module of the class or module
+    that holds it instead. Connected to viewcode's ``viewcode-follow-imported`` event.
+    """
+    if not modname:
+        return None
+    package = modname.partition(".")[0]
+    resolved = _defining_module(modname, fullname)
+    if resolved is None or resolved.partition(".")[0] == package:
+        return resolved
+    owner = fullname.rpartition(".")[0]
+    return viewcode_source_module(app, modname, owner) if owner else modname
+
+
+def add_install_command(app: Sphinx, config: Any) -> None:
+    """``config-inited``: the substitution ``{{ install_command }}`` for the book's pages.
+
+    Jupyter Book passes ``repository.url`` of ``_config.yml`` on as the theme option
+    ``repository_url``: the address ``booktools.install_cell`` writes into the chapters.
+    """
+    url = (getattr(config, "html_theme_options", None) or {}).get("repository_url")
+    if not url or not hasattr(config, "myst_substitutions"):
+        return
+    command = install_cell.install_command(url)
+    config.myst_substitutions = {**config.myst_substitutions, "install_command": f"`{command}`"}
+
+
+def _connect_autodoc(app: Sphinx) -> None:
+    # Once every extension is set up, whatever the order of ``extensions``.
+    if "sphinx.ext.autodoc" in app.extensions:
+        app.connect("autodoc-process-docstring", check_docstring_escapes)
+    if "sphinx.ext.viewcode" in app.extensions:
+        app.connect("viewcode-follow-imported", viewcode_source_module)
+
+
 # --- after the build ----------------------------------------------------------------------------
 
 
@@ -269,5 +375,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(FillFormulaIndex)
     app.add_post_transform(FillRuntimeReport)
     app.connect("env-check-consistency", check_consistency)
+    app.connect("config-inited", add_install_command)
+    app.connect("builder-inited", _connect_autodoc)
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,8 +11,9 @@ and the function that computes it says so with a decorator::
 
 and a test that checks it carries ``@pytest.mark.formula("eq-mse")``.
 
-This registry is the one source of truth. The book's *formula index* page is generated from it,
-and both the book build and the test suite fail when a label has no equation in the book, an
+This registry is the one source of truth. The book's *formula index* page is generated from it
+(by ``booktools.formula_index``, outside the package), and both the book build and
+``tests/booktools/test_formula_index.py`` fail when a label has no equation in the book, an
 equation has no implementation, the implementation is not reachable from the public API, or no
 test names the label.
 """
@@ -64,7 +65,7 @@ class Implementation:
     """One registered implementation of one equation label."""
 
     label: str
-    qualname: str  # where it is defined, e.g. ``reclab.losses._regression.mean_squared_error``
+    qualname: str  # where it is defined, e.g. ``reclab.losses.regression.mean_squared_error``
     public_name: str | None  # where a reader finds it, e.g. ``reclab.losses.mean_squared_error``
     kind: str  # ``function`` or ``class``
 

@@ -55,6 +55,69 @@ def test_broken_links_and_anchors_are_caught(tmp_path: Path) -> None:
     assert "page.html: link 'index.html#gone' points to a missing anchor #gone" in problems
 
 
+def test_links_of_sphinx_generated_pages_are_checked(tmp_path: Path) -> None:
+    """viewcode's module index once linked to a builtins.html it never wrote."""
+    _site(tmp_path, "<p>x</p>")
+    (tmp_path / "_modules").mkdir()
+    (tmp_path / "_modules" / "index.html").write_text(
+        PAGE.format(title="Module code", body='<a href="builtins.html">builtins</a>')
+    )
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "macros.html").write_text(
+        "<a href=\"{{ pathto('x') }}\">a template</a>"
+    )
+    index = tmp_path / "_modules" / "index.html"
+    assert index not in site_check.html_pages(tmp_path)  # the book's pages only
+    assert index in site_check.html_files(tmp_path)
+    assert tmp_path / "_static" / "macros.html" not in site_check.html_files(tmp_path)
+    assert site_check.link_problems(index, tmp_path) == [
+        "_modules/index.html: link 'builtins.html' points to a missing file"
+    ]
+
+
+def test_a_query_string_is_not_part_of_the_file_name(tmp_path: Path) -> None:
+    (tmp_path / "style.css").write_text("")
+    page = _site(
+        tmp_path,
+        '<link rel="stylesheet" href="style.css?v=1"><link rel="stylesheet" href="gone.css?v=1">',
+    )
+    assert site_check.link_problems(page, tmp_path) == [
+        "page.html: link 'gone.css?v=1' points to a missing file"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "marker"),
+    [
+        ("<p>The score :math:`x^2` of an item.</p>", ":math:"),
+        ("<p>Here \\frac{a}{b} is shown as typed.</p>", "\\frac"),
+        ("<dd><p>the vector \\mathbf{x}</p></dd>", "\\mathbf"),
+        ("<p>$$ x $$</p>", "$$"),
+    ],
+)
+def test_raw_tex_in_text_is_caught(tmp_path: Path, body: str, marker: str) -> None:
+    problems = site_check.raw_tex_problems(_site(tmp_path, body), tmp_path)
+    assert len(problems) == 1 and f"raw TeX {marker!r} shown as text" in problems[0]
+
+
+def test_tex_in_math_code_and_signatures_is_not_raw(tmp_path: Path) -> None:
+    page = _site(
+        tmp_path,
+        '<p>A <span class="math notranslate nohighlight">\\(\\frac{a}{\\mathbf{b}}\\)</span>.</p>'
+        '<div class="math notranslate nohighlight">\\[\\sum_k x_k\\]</div>'
+        "<pre>$$ \\mathrm{MSE} = \\frac{1}{n} $$ (eq-mse)</pre><p><code>:math:`x`</code></p>"
+        "<dl><dt class=\"sig sig-object py\">f(title='$\\\\sqrt{d}$')</dt><dd>x</dd></dl>",
+    )
+    assert site_check.raw_tex_problems(page, tmp_path) == []
+
+
+def test_math_mangled_by_a_python_escape_is_caught(tmp_path: Path) -> None:
+    # :math:`\beta` in a docstring that is not raw: Python reads "\b" as a backspace.
+    page = _site(tmp_path, '<span class="math notranslate nohighlight">\\(\beta\\)</span>')
+    problems = site_check.raw_tex_problems(page, tmp_path)
+    assert len(problems) == 1 and "control character" in problems[0]
+
+
 def test_error_and_stderr_outputs_are_caught(tmp_path: Path) -> None:
     page = _site(
         tmp_path,
@@ -93,6 +156,13 @@ def test_browser_sees_a_broken_image(tmp_path: Path, browser: site_check.Browser
     with site_check.serve(tmp_path) as origin:
         problems = browser.problems(f"{origin}/page.html", "page.html", origin)
     assert problems == ["page.html: image 'corrupt.png' did not load (naturalWidth 0)"]
+
+
+def test_browser_sees_an_unparsed_math_role(tmp_path: Path, browser: site_check.Browser) -> None:
+    _site(tmp_path, "<p>The score :math:`x` of an item.</p>")
+    with site_check.serve(tmp_path) as origin:
+        problems = browser.problems(f"{origin}/page.html", "page.html", origin)
+    assert any("raw TeX ':math:'" in p for p in problems)
 
 
 def test_browser_sees_untypeset_math(tmp_path: Path, browser: site_check.Browser) -> None:

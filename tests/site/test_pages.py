@@ -25,6 +25,26 @@ def test_no_page_has_a_broken_link_image_error_or_stderr_output(site: Path) -> N
     assert problems == []
 
 
+def test_no_html_file_links_to_a_missing_file(site: Path) -> None:
+    """Sphinx's own pages too: the highlighted sources in _modules/, the indices, the search page.
+
+    ``sphinx.ext.viewcode`` once listed ``builtins`` in ``_modules/index.html`` with a link to a
+    ``builtins.html`` it never writes; the check of the book's pages above does not see
+    ``_modules/``.
+    """
+    files = site_check.html_files(site)
+    assert site / "_modules" / "index.html" in files, "no highlighted sources were built"
+    problems = [problem for page in files for problem in site_check.link_problems(page, site)]
+    assert problems == []
+
+
+def test_no_page_shows_raw_tex(site: Path) -> None:
+    problems = [
+        p for page in site_check.html_pages(site) for p in site_check.raw_tex_problems(page, site)
+    ]
+    assert problems == []
+
+
 def test_setup_chapter_shows_its_outputs_and_figure(site: Path) -> None:
     soup = BeautifulSoup((site / "notebooks" / "00_setup_check.html").read_text(), "html.parser")
     outputs = soup.select("div.cell_output")
