@@ -8,6 +8,7 @@ for). Encoded ids are assigned in ascending order of raw id, so the mapping is d
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -16,12 +17,16 @@ import pandas as pd
 
 from reclab.data.reports import StepReport
 
-__all__ = ["PADDING_ID", "IdMapping", "encode_interactions"]
+__all__ = ["PADDING_ID", "UNKNOWN_ITEM", "IdMapping", "encode_interactions"]
 
 logger = logging.getLogger(__name__)
 
 #: The id of padding positions in every encoded sequence.
 PADDING_ID = 0
+
+#: The encoded id of a held-out item that the training data never saw (no model can rank it;
+#: the evaluators count it as a miss). Only held-out targets ever carry it.
+UNKNOWN_ITEM = -1
 
 
 @dataclass(frozen=True)
@@ -63,21 +68,44 @@ class IdMapping:
         pos = np.minimum(np.searchsorted(self.raw_ids, values), len(self.raw_ids) - 1)
         return self.raw_ids[pos] == values
 
-    def encode(self, values: np.ndarray | pd.Series | list[int]) -> np.ndarray:
+    def encode(
+        self, values: np.ndarray | pd.Series | list[int], *, unknown: int | None = None
+    ) -> np.ndarray:
         """Raw ids -> encoded ids ``1..N`` (int32, same shape).
 
+        Args:
+            values: raw ids.
+            unknown: the id to give raw ids that are not in the mapping (e.g.
+                :data:`UNKNOWN_ITEM` for held-out targets); ``None`` raises instead.
+
         Raises:
-            KeyError: a raw id that is not in the mapping (named in the message).
+            KeyError: a raw id that is not in the mapping (named in the message), when
+                ``unknown`` is ``None``.
+
+        Example:
+            >>> IdMapping.fit([10, 30]).encode([30, 99], unknown=UNKNOWN_ITEM).tolist()
+            [2, -1]
         """
         values = np.asarray(values, dtype=np.int64)
         known = self.contains(values)
-        if not known.all():
+        if not known.all() and unknown is None:
             bad = values[~known]
             raise KeyError(
                 f"IdMapping.encode: {bad.size} raw id(s) not in the mapping, e.g. {int(bad[0])}; "
                 "the mapping was fitted on other data (drop or map them with encode_interactions)"
             )
-        return (np.searchsorted(self.raw_ids, values) + 1).astype(np.int32)
+        encoded = np.searchsorted(self.raw_ids, values) + 1
+        return np.where(known, encoded, unknown if unknown is not None else 0).astype(np.int32)
+
+    def fingerprint(self) -> str:
+        """A short hash of the raw ids behind ``1..N``: equal for equal mappings.
+
+        Example:
+            >>> IdMapping.fit([10, 20]).fingerprint() == IdMapping.fit([20, 10]).fingerprint()
+            True
+        """
+        digest = hashlib.sha256(np.ascontiguousarray(self.raw_ids, dtype="<i8").tobytes())
+        return f"{len(self.raw_ids)}-{digest.hexdigest()[:16]}"
 
     def decode(self, ids: np.ndarray | list[int]) -> np.ndarray:
         """Encoded ids ``1..N`` -> raw ids (int64, same shape).

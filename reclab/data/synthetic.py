@@ -46,7 +46,7 @@ import pandas as pd
 from reclab.data.idmap import IdMapping
 from reclab.data.sequences import Sequences
 
-__all__ = ["ShopConfig", "SyntheticShop"]
+__all__ = ["ShopConfig", "ShopOracle", "SyntheticShop"]
 
 logger = logging.getLogger(__name__)
 
@@ -391,6 +391,16 @@ class SyntheticShop:
             np.add.at(probs, (rows[consumable], flat[consumable]), rep_mass)
         return probs
 
+    def oracle(self, items: IdMapping, users: IdMapping) -> ShopOracle:
+        """The oracle as a model: scores encoded histories and users with the true
+        probabilities (see :class:`ShopOracle`).
+
+        Args:
+            items, users: the id mappings of the prepared data (``NextItemData.items`` and
+                ``.users``), to decode the inputs and encode the columns.
+        """
+        return ShopOracle(self, items, users)
+
     def oracle_scores(
         self,
         history: Sequences,
@@ -429,3 +439,29 @@ class SyntheticShop:
         if item_mapping is None:
             return probs
         return np.concatenate([np.zeros((len(probs), 1)), probs[:, item_mapping.raw_ids]], axis=1)
+
+
+class ShopOracle:
+    """The shop's true next-item probabilities as a :class:`reclab.models.Scorer`.
+
+    Made by :meth:`SyntheticShop.oracle` for one id mapping: it scores encoded histories and
+    users like any model, so the evaluators rank its scores under the same protocol. Ranking
+    by the true probability maximises every model's expected HR@K and NDCG@K on this data: its
+    numbers are the ceiling. (It sees the same histories as the models, after preprocessing: a
+    history's events dropped by k-core or unknown to the training catalogue are not in it.)
+    """
+
+    def __init__(self, shop: SyntheticShop, items: IdMapping, users: IdMapping) -> None:
+        self.shop, self.items, self.users = shop, items, users
+        self.num_items = items.num_items
+
+    def score(self, histories: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:
+        """``(B, N + 1)`` true probabilities of every encoded item id; column 0 is ``-inf``."""
+        if users is None:
+            raise ValueError("ShopOracle.score: users is required (the shoppers' tastes differ)")
+        h = np.asarray(histories)
+        raw_users = self.users.decode(np.asarray(users))
+        raw_histories = [self.items.decode(row[row > 0]) for row in h]
+        probs = self.shop._distributions(raw_histories, raw_users)  # (B, N_raw + 1)
+        out = np.concatenate([np.full((len(h), 1), -np.inf), probs[:, self.items.raw_ids]], 1)
+        return out

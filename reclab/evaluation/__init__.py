@@ -1,28 +1,45 @@
-"""Evaluation: rank the catalogue for each user and average the metrics.
+"""Evaluation: rank the catalogue for each user, keep every user's metrics, average, compare.
 
-:func:`evaluate_full_ranking` is the book's protocol (all items, seen items excluded,
-pessimistic ties). :func:`evaluate_sampled_ranking` ranks against sampled negatives only,
-to show why that misleads (Krichene & Rendle, KDD 2020). Both take a scoring function:
-a batch of histories or user ids -> scores ``(B, n_ids)``, item id 0 being padding.
+:func:`evaluate_full_ranking` is the book's protocol (all items, pessimistic ties, seen items
+excluded unless the data has repeat consumption; a held-out item is never exempt from the
+exclusion). :func:`evaluate_sampled_ranking` ranks against sampled negatives only, to show why that
+misleads (Krichene & Rendle, KDD 2020). Both take a scoring function: a batch of histories or user
+ids -> scores ``(B, n_ids)``, item id 0 being padding. :func:`evaluate_model`,
+:func:`per_user_metrics` and :func:`compare_models` take a model and an evaluation set and add
+bootstrap intervals (:func:`bootstrap_ci`, :func:`paired_bootstrap_ci`).
 """
 
 from __future__ import annotations
 
+from reclab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
+from reclab.evaluation.core import TARGET_KINDS, UserMetrics, metric_key, score_users
 from reclab.evaluation.full_ranking import DEFAULT_METRICS, evaluate_full_ranking
-from reclab.evaluation.report import bootstrap_ci, evaluate_model, results_table
+from reclab.evaluation.report import (
+    compare_models,
+    evaluate_model,
+    per_user_metrics,
+    results_table,
+)
 from reclab.evaluation.sampled_ranking import (
     SAMPLING,
     evaluate_sampled_ranking,
-    sample_negatives,
+    sample_candidates,
 )
 
 __all__ = [
     "DEFAULT_METRICS",
     "SAMPLING",
+    "TARGET_KINDS",
+    "UserMetrics",
     "bootstrap_ci",
+    "compare_models",
     "evaluate_full_ranking",
     "evaluate_model",
     "evaluate_sampled_ranking",
+    "metric_key",
+    "paired_bootstrap_ci",
+    "per_user_metrics",
     "results_table",
-    "sample_negatives",
+    "sample_candidates",
+    "score_users",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from reclab.evaluation._protocol import ScoreFn, run_protocol
+from reclab.evaluation.core import ScoreFn, score_users
 
 #: The metrics reported unless a caller asks for others.
 DEFAULT_METRICS = ("hr", "ndcg", "mrr")
@@ -26,20 +26,27 @@ def evaluate_full_ranking(
 ) -> dict[str, float]:
     """Rank the whole catalogue for every user and average the metrics (the book's protocol).
 
+    The candidates of a user are every item minus, with ``exclude_seen``, the user's ``seen``
+    items, whatever the held-out item is: a held-out item that was seen (a repeat) is then a
+    miss. On data with repeat consumption pass ``exclude_seen=False`` (the protocol of
+    :func:`reclab.data.prepare_next_item_data` decides this from the training data).
+
     Args:
         score_fn: batch of ``inputs`` rows -> scores ``(B, n_ids)``, one column per item id;
             column 0 is padding and never ranked. NumPy or tensors.
         inputs: what ``score_fn`` reads, one row per user: histories ``(U, L)`` (left-padded
             with 0), user ids ``(U,)``, or a tuple of such arrays.
-        targets: held-out items, ``(U,)`` or ``(U, R)`` padded with 0. Users without any are
-            skipped (and not counted in ``"users"``).
+        targets: held-out items, ``(U,)`` or ``(U, R)`` padded with 0; -1 marks an item
+            outside the catalogue (a miss for every model). Users without any are skipped (and
+            not counted in ``"users"``).
         ks: cut-offs :math:`K`.
         metrics: names from ``reclab.metrics.RANKING_METRICS`` and ``"coverage"`` (catalogue
             coverage of the top-K lists) and ``"arp"`` (their average popularity; needs
             ``item_popularity``).
         ties: ``"pessimistic"`` (default), ``"optimistic"`` or ``"expected"``.
-        exclude_seen: remove each user's ``seen`` items from the ranking (default ``True``:
-            a user is not recommended what they already have). ``False`` keeps them.
+        exclude_seen: remove each user's ``seen`` items from the ranking, held-out items
+            included (default ``True``: a user is not shown what they already have). ``False``
+            keeps them.
         seen: the items to exclude, ``(U, S)`` ids padded with 0; defaults to ``inputs``
             when those are 2-D histories.
         batch_size: users scored at once (bounds memory: ``batch_size x n_ids`` scores).
@@ -60,7 +67,7 @@ def evaluate_full_ranking(
         ...                       exclude_seen=False)        # both are shown item 1
         {'HR@1': 0.0, 'users': 2}
     """
-    return run_protocol(
+    return score_users(
         score_fn,
         inputs,
         targets,
@@ -71,6 +78,5 @@ def evaluate_full_ranking(
         seen=seen,
         batch_size=batch_size,
         item_popularity=item_popularity,
-        sample_candidates=None,
         where="evaluate_full_ranking",
-    )
+    ).means()

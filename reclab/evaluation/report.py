@@ -1,17 +1,13 @@
-r"""Evaluate any model on any split: a tidy table with bootstrap confidence intervals over users.
+"""Evaluate any model on any split: per-user values, a table with intervals, paired comparisons.
 
-:func:`evaluate_model` runs :func:`~reclab.evaluation.evaluate_full_ranking` (the book's
-protocol) and keeps, from the same scores, every user's metric value :math:`m_u`. Resampling the
-:math:`U` users with replacement :math:`B` times gives means :math:`\bar m^{*(1)}, \dots,
-\bar m^{*(B)}`, and the percentile interval
+All three functions run the one evaluation core (:func:`reclab.evaluation.core.score_users`) on
+the same inputs:
 
-.. math::
-
-    \mathrm{CI}_{1-\alpha} = \Bigl[\, q_{\alpha/2}\bigl(\bar m^{*(b)}\bigr),\;
-        q_{1-\alpha/2}\bigl(\bar m^{*(b)}\bigr) \Bigr],
-    \qquad \bar m^{*(b)} = \frac{1}{U} \sum_{k=1}^{U} m_{u^{*(b)}_k},
-
-says how much the number would move with another sample of users of the same kind.
+- :func:`per_user_metrics`: one row per evaluated user, with the kind of its held-out item;
+- :func:`evaluate_model`: the means with percentile bootstrap intervals over users
+  (:func:`~reclab.evaluation.bootstrap_ci`), optionally split by the kind of held-out item;
+- :func:`compare_models`: the difference of two models on the same users with a paired bootstrap
+  interval (:func:`~reclab.evaluation.paired_bootstrap_ci`).
 """
 
 from __future__ import annotations
@@ -22,69 +18,127 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reclab.evaluation._protocol import metric_key
-from reclab.evaluation.full_ranking import evaluate_full_ranking
-from reclab.formulas import implements
-from reclab.metrics import metric_per_user, target_ranks
-from reclab.metrics.from_ranks import WITHOUT_K
+from reclab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
+from reclab.evaluation.core import TARGET_KINDS, UserMetrics, parse_metric_key, score_users
+from reclab.seeding import as_generator
 
-__all__ = ["bootstrap_ci", "evaluate_model", "results_table"]
+__all__ = ["compare_models", "evaluate_model", "per_user_metrics", "results_table"]
 
 #: The columns of :func:`evaluate_model`'s table.
-COLUMNS = ("model", "split", "metric", "value", "ci_low", "ci_high", "users")
+COLUMNS = ("model", "split", "targets", "metric", "value", "ci_low", "ci_high", "users")
 
 
-@implements("eq-bootstrap-ci")
-def bootstrap_ci(
-    values: np.ndarray,
-    *,
-    n_bootstrap: int = 1000,
-    confidence: float = 0.95,
-    seed: int | np.random.Generator = 0,
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of per-user ``values``.
-
-    Args:
-        values: ``(U,)`` one metric value per user.
-        n_bootstrap: :math:`B`, the number of resamples.
-        confidence: :math:`1 - \\alpha`.
-        seed: seed or generator of the resampling.
-
-    Returns:
-        ``(low, high)``.
-
-    Example:
-        >>> bootstrap_ci(np.ones(5))          # no spread, no uncertainty
-        (1.0, 1.0)
-    """
-    x = np.asarray(values, dtype=np.float64)
-    if x.ndim != 1 or len(x) == 0 or np.isnan(x).any():
-        raise ValueError(
-            f"bootstrap_ci: values must be a non-empty 1-D array without NaN, got shape {x.shape}"
-        )
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"bootstrap_ci: confidence must be in (0, 1), got {confidence!r}")
-    if int(n_bootstrap) < 1:
-        raise ValueError(f"bootstrap_ci: n_bootstrap must be >= 1, got {n_bootstrap!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    means = np.empty(int(n_bootstrap))
-    for start in range(0, len(means), 100):  # bounded memory: 100 x U indices at a time
-        rows = min(100, len(means) - start)
-        means[start : start + rows] = x[rng.integers(0, len(x), size=(rows, len(x)))].mean(1)
-    alpha = 1.0 - confidence
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    return float(low), float(high)
-
-
-def _parts(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _parts(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """``(histories, targets, users, exclude_seen default)`` of an evaluation set or tuple."""
     if hasattr(data, "histories") and hasattr(data, "targets"):
-        return data.histories, data.targets, getattr(data, "users", None)
+        users = getattr(data, "users", None)
+        return data.histories, data.targets, users, bool(getattr(data, "exclude_seen", True))
     if isinstance(data, tuple) and len(data) in (2, 3):
-        return data[0], data[1], data[2] if len(data) == 3 else None
+        return data[0], data[1], data[2] if len(data) == 3 else None, True
     raise TypeError(
         "evaluate_model: data must be an EvaluationSet (histories, targets, users) or a tuple "
         f"(histories, targets[, users]), got {type(data).__name__}"
     )
+
+
+def _label(model: Any, name: str | None) -> str:
+    if name is not None:
+        return name
+    return getattr(model, "__name__", None) or type(model).__name__
+
+
+def _user_metrics(
+    model: Any,
+    data: Any,
+    *,
+    ks: Sequence[int],
+    metrics: Sequence[str],
+    ties: str,
+    exclude_seen: bool | None,
+    batch_size: int,
+    where: str,
+) -> tuple[UserMetrics, np.ndarray | None]:
+    histories, targets, users, default_exclude = _parts(data)
+    histories, targets = np.asarray(histories), np.asarray(targets)
+    exclude = default_exclude if exclude_seen is None else bool(exclude_seen)
+    if callable(getattr(model, "score", None)):
+        ids = np.zeros(len(histories), np.int64) if users is None else np.asarray(users)
+
+        def score(batch: Any) -> np.ndarray:
+            return np.asarray(model.score(batch[0], batch[1]))
+
+        inputs: Any = (histories, ids)
+    elif callable(model):
+
+        def score(batch: Any) -> np.ndarray:
+            return np.asarray(model(batch[0]))
+
+        inputs = (histories, np.zeros(len(histories), np.int64))
+    else:
+        raise TypeError(
+            f"{where}: model must be a Scorer or a scoring function, got {type(model).__name__}"
+        )
+    result = score_users(
+        score,
+        inputs,
+        targets,
+        metrics=metrics,
+        ks=ks,
+        ties=ties,
+        exclude_seen=exclude,
+        seen=histories,
+        batch_size=batch_size,
+        where=where,
+    )
+    return result, None if users is None else np.asarray(users)
+
+
+def per_user_metrics(
+    model: Any,
+    data: Any,
+    *,
+    ks: Sequence[int] = (10,),
+    metrics: Sequence[str] = ("hr", "ndcg"),
+    ties: str = "pessimistic",
+    exclude_seen: bool | None = None,
+    batch_size: int = 256,
+) -> pd.DataFrame:
+    """Every evaluated user's metric values: the numbers every mean and interval comes from.
+
+    Args:
+        model: a :class:`~reclab.models.Scorer` (``score(histories, users)``), or a scoring
+            function ``histories -> (B, N + 1)`` scores.
+        data: a :class:`reclab.data.EvaluationSet`, or ``(histories, targets[, users])`` with
+            histories ``(U, T)`` left-padded and targets ``(U,)`` (-1: an item outside the
+            catalogue, a miss).
+        ks, metrics, ties, batch_size: as in :func:`~reclab.evaluation.evaluate_full_ranking`.
+        exclude_seen: remove each user's history from the ranking (a seen held-out item is
+            then a miss). ``None`` (default): the evaluation set's protocol
+            (``EvaluationSet.exclude_seen``: no exclusion on data with repeat consumption), and
+            ``True`` for a tuple.
+
+    Returns:
+        One row per user with a held-out item, in input order: ``row`` (its row in ``data``),
+        ``user`` (when ``data`` has user ids), ``target`` (``"first-time"``, ``"repeat"`` or
+        ``"unknown"``) and one column per metric (``"HR@10"``, ...).
+    """
+    result, users = _user_metrics(
+        model,
+        data,
+        ks=ks,
+        metrics=metrics,
+        ties=ties,
+        exclude_seen=exclude_seen,
+        batch_size=batch_size,
+        where="per_user_metrics",
+    )
+    frame = pd.DataFrame({"row": result.rows})
+    if users is not None:
+        frame["user"] = users[result.rows]
+    frame["target"] = result.kinds
+    for key, values in result.values.items():
+        frame[key] = values
+    return frame
 
 
 def evaluate_model(
@@ -96,7 +150,8 @@ def evaluate_model(
     ks: Sequence[int] = (10,),
     metrics: Sequence[str] = ("hr", "ndcg"),
     ties: str = "pessimistic",
-    exclude_seen: bool = True,
+    exclude_seen: bool | None = None,
+    by_target: bool = False,
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
@@ -105,80 +160,114 @@ def evaluate_model(
     """Full-ranking metrics of one model on one split, with bootstrap intervals over users.
 
     Args:
-        model: a :class:`~reclab.models.Scorer` (``score(histories, users)``), or a scoring
-            function ``histories -> (B, N + 1)`` scores.
-        data: a :class:`reclab.training.EvaluationSet`, or ``(histories, targets[, users])``
-            with histories ``(U, T)`` left-padded (every item in them is excluded from the
-            ranking when ``exclude_seen``) and targets ``(U,)``.
+        model, data, ks, metrics, ties, exclude_seen, batch_size: as in
+            :func:`per_user_metrics`.
         name: the model's name in the table (default: its class name).
         split: the split's name in the table.
-        ks, metrics, ties, exclude_seen, batch_size: as in
-            :func:`~reclab.evaluation.evaluate_full_ranking`.
+        by_target: also report the users whose held-out item is a repeat, a first-time item
+            or unknown to the catalogue, separately (rows with ``targets`` = that kind).
         n_bootstrap, confidence, seed: the intervals of :func:`bootstrap_ci` (seeded).
 
     Returns:
-        A tidy table with one row per metric and columns ``model``, ``split``, ``metric``,
-        ``value`` (the evaluator's mean), ``ci_low``, ``ci_high``, ``users``.
+        A tidy table with one row per metric (and kind of held-out item) and columns ``model``,
+        ``split``, ``targets`` (``"all"`` or a kind), ``metric``, ``value`` (the mean),
+        ``ci_low``, ``ci_high``, ``users``.
     """
-    histories, targets, users = _parts(data)
-    histories, targets = np.asarray(histories), np.asarray(targets)
-    if callable(getattr(model, "score", None)):
-        label = type(model).__name__ if name is None else name
-
-        def score(batch: Any) -> np.ndarray:
-            return np.asarray(model.score(np.asarray(batch[0]), np.asarray(batch[1])))
-
-        inputs: Any = (histories, np.zeros(len(histories), np.int64) if users is None else users)
-    elif callable(model):
-        label = getattr(model, "__name__", "model") if name is None else name
-
-        def score(batch: Any) -> np.ndarray:
-            return np.asarray(model(np.asarray(batch[0])))
-
-        inputs = (histories, np.zeros(len(histories), np.int64))
-    else:
-        raise TypeError(
-            f"evaluate_model: model must be a Scorer or a scoring function, got "
-            f"{type(model).__name__}"
-        )
-    per_user: dict[tuple[str, int | None], list[np.ndarray]] = {}
-    plan = [(m, None if m in WITHOUT_K or m == "mrr" else k) for m in metrics for k in ks]
-    plan = list(dict.fromkeys(plan))
-    cursor = [0]
-
-    def scored(batch: Any) -> np.ndarray:
-        scores = score(batch)
-        rows = slice(cursor[0], cursor[0] + len(scores))
-        cursor[0] += len(scores)
-        tr = target_ranks(scores, targets[rows], exclude=histories[rows] if exclude_seen else None)
-        for metric, k in plan:
-            value = metric_per_user(tr, metric, k, ties)
-            per_user.setdefault((metric, k), []).append(value[tr.has_targets])
-        return scores
-
-    means = evaluate_full_ranking(
-        scored,
-        inputs,
-        targets,
+    frame = per_user_metrics(
+        model,
+        data,
         ks=ks,
         metrics=metrics,
         ties=ties,
         exclude_seen=exclude_seen,
-        seen=histories if exclude_seen else None,
         batch_size=batch_size,
     )
-    rng = np.random.default_rng(seed)
+    label = _label(model, name)
+    keys = [c for c in frame.columns if c not in ("row", "user", "target")]
+    groups = [("all", frame)]
+    if by_target and frame["target"].notna().all():
+        groups += [(kind, frame[frame["target"] == kind]) for kind in TARGET_KINDS]
+    rng = as_generator(seed)
     rows = []
-    for metric, k in plan:
-        key = metric_key(metric, k)
-        values = np.concatenate(per_user[(metric, k)])
-        low, high = bootstrap_ci(values, n_bootstrap=n_bootstrap, confidence=confidence, seed=rng)
-        rows.append((label, split, key, float(means[key]), low, high, int(means["users"])))
+    for kind, part in groups:
+        if len(part) == 0:
+            continue
+        for key in keys:
+            values = part[key].to_numpy(np.float64)
+            values = values[~np.isnan(values)]
+            if len(values) == 0:
+                continue
+            low, high = bootstrap_ci(
+                values, n_bootstrap=n_bootstrap, confidence=confidence, seed=rng
+            )
+            rows.append((label, split, kind, key, float(values.mean()), low, high, len(part)))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def compare_models(
+    model_a: Any,
+    model_b: Any,
+    data: Any,
+    *,
+    metric: str = "NDCG@10",
+    names: tuple[str, str] | None = None,
+    ties: str = "pessimistic",
+    exclude_seen: bool | None = None,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    batch_size: int = 256,
+) -> dict[str, Any]:
+    """How much better model A is than model B on the same users, with a paired interval.
+
+    Args:
+        model_a, model_b: two models (as in :func:`per_user_metrics`).
+        data: the evaluation set both are scored on.
+        metric: a metric key such as ``"NDCG@10"``, ``"HR@10"`` or ``"MRR"``.
+        names: the two models' names in the result (default: their class names).
+        ties, exclude_seen, batch_size: as in :func:`per_user_metrics`.
+        n_bootstrap, confidence, seed: as in :func:`~reclab.evaluation.paired_bootstrap_ci`.
+
+    Returns:
+        A dict with the keys ``a`` and ``b`` (the names), ``metric``, ``a_value`` and
+        ``b_value`` (the two means), ``difference`` (A minus B), ``ci_low`` and ``ci_high``
+        (its paired interval) and ``users`` (how many users were compared).
+    """
+    key, k = parse_metric_key(metric, "compare_models")
+    options = {
+        "ks": (10,) if k is None else (k,),
+        "metrics": (key,),
+        "ties": ties,
+        "exclude_seen": exclude_seen,
+        "batch_size": batch_size,
+    }
+    a = per_user_metrics(model_a, data, **options)
+    b = per_user_metrics(model_b, data, **options)
+    both = a[metric].notna() & b[metric].notna()
+    va, vb = a.loc[both, metric].to_numpy(), b.loc[both, metric].to_numpy()
+    diff, low, high = paired_bootstrap_ci(
+        va, vb, n_bootstrap=n_bootstrap, confidence=confidence, seed=seed
+    )
+    label_a, label_b = names or (_label(model_a, None), _label(model_b, None))
+    return {
+        "a": label_a,
+        "b": label_b,
+        "metric": metric,
+        "a_value": float(va.mean()),
+        "b_value": float(vb.mean()),
+        "difference": diff,
+        "ci_low": low,
+        "ci_high": high,
+        "users": int(both.sum()),
+    }
+
+
 def results_table(
-    tables: Sequence[pd.DataFrame] | pd.DataFrame, *, digits: int = 3, split: str | None = None
+    tables: Sequence[pd.DataFrame] | pd.DataFrame,
+    *,
+    digits: int = 3,
+    split: str | None = None,
+    targets: str = "all",
 ) -> pd.DataFrame:
     """One row per model, one column per metric, cells ``"0.123 [0.100, 0.140]"``.
 
@@ -186,8 +275,11 @@ def results_table(
         tables: tables of :func:`evaluate_model` (or one concatenated table).
         digits: decimals shown.
         split: keep only this split (default: all; then the index is ``(model, split)``).
+        targets: which users' rows to show: ``"all"`` (default) or a kind of held-out item
+            (``"repeat"``, ``"first-time"``, ``"unknown"``; needs ``by_target=True``).
     """
     frame = tables if isinstance(tables, pd.DataFrame) else pd.concat(list(tables))
+    frame = frame[frame["targets"] == targets]
     if split is not None:
         frame = frame[frame["split"] == split]
     cells = frame.assign(

@@ -12,19 +12,23 @@ from typing import Any
 
 import numpy as np
 
-from reclab.evaluation._protocol import ScoreFn, run_protocol
+from reclab.evaluation.core import ScoreFn, score_users
 from reclab.metrics._ranks import as_targets, id_mask
+from reclab.seeding import as_generator
 
 SAMPLING = ("uniform", "popularity")
 
 
-def sample_negatives(
+def sample_candidates(
     rng: np.random.Generator,
     eligible: np.ndarray,
     num_negatives: int,
     probabilities: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Draw ``num_negatives`` distinct items per row among the ``eligible`` ones.
+    """Draw ``num_negatives`` distinct items per row among the ``eligible`` ones, as a mask.
+
+    (Not to be confused with :func:`reclab.data.sample_negatives`, which draws training
+    negatives as ids, with replacement.)
 
     Sampling without replacement, vectorised with random keys: uniform keys for uniform
     sampling, ``log p + Gumbel`` keys for sampling proportional to ``probabilities`` (the
@@ -43,13 +47,13 @@ def sample_negatives(
     Example:
         >>> rng = np.random.default_rng(0)
         >>> eligible = np.array([[False, True, True, False, True]])
-        >>> drawn = sample_negatives(rng, eligible, 2)
+        >>> drawn = sample_candidates(rng, eligible, 2)
         >>> int(drawn.sum()), bool(np.all(eligible[drawn]))
         (2, True)
     """
     eligible = np.asarray(eligible, bool)
     if isinstance(num_negatives, bool) or int(num_negatives) < 1:
-        raise ValueError(f"sample_negatives: num_negatives must be >= 1, got {num_negatives!r}")
+        raise ValueError(f"sample_candidates: num_negatives must be >= 1, got {num_negatives!r}")
     m = min(int(num_negatives), eligible.shape[1])
     if probabilities is None:
         keys = rng.random(eligible.shape)
@@ -57,7 +61,7 @@ def sample_negatives(
         p = np.asarray(probabilities, np.float64)
         if p.shape != (eligible.shape[1],) or np.any(p < 0) or not np.isfinite(p).all():
             raise ValueError(
-                "sample_negatives: probabilities must be non-negative, one per item id "
+                "sample_candidates: probabilities must be non-negative, one per item id "
                 f"(shape ({eligible.shape[1]},)), got shape {p.shape}"
             )
         with np.errstate(divide="ignore"):
@@ -114,18 +118,18 @@ def evaluate_sampled_ranking(
         raise ValueError(f"{where}: sampling='popularity' needs item_popularity")
     if isinstance(num_negatives, bool) or int(num_negatives) < 1:
         raise ValueError(f"{where}: num_negatives must be >= 1, got {num_negatives!r}")
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    generator = as_generator(rng)
     weights = None if sampling == "uniform" else np.asarray(item_popularity, np.float64)
 
     def sample(shape: tuple[int, int], batch_targets: Any, exclude: Any) -> np.ndarray:
-        held = as_targets(batch_targets, shape[0], shape[1], where)
+        held = as_targets(batch_targets, shape[0], shape[1], where).clip(0)  # -1: no id
         eligible = ~id_mask(held, shape, "targets", where)
         if exclude is not None:
             eligible &= ~id_mask(exclude, shape, "seen", where)
         eligible[:, 0] = False
-        return sample_negatives(generator, eligible, num_negatives, weights)
+        return sample_candidates(generator, eligible, num_negatives, weights)
 
-    return run_protocol(
+    return score_users(
         score_fn,
         inputs,
         targets,
@@ -138,4 +142,4 @@ def evaluate_sampled_ranking(
         item_popularity=None,
         sample_candidates=sample,
         where=where,
-    )
+    ).means()

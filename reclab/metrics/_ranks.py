@@ -4,6 +4,12 @@ Every ranking metric in :mod:`reclab.metrics` is a function of these counts, com
 batch of users without sorting: the rank of a held-out item :math:`i` is one plus the number of
 candidate items that score strictly higher, plus the tied items that the tie policy puts first.
 Nothing here loops over users in Python; rows are processed in chunks to bound memory.
+
+The candidates of a user are decided without looking at the held-out items: all items (or the
+sampled ones), minus the excluded ones. A held-out item that is not a candidate (it was excluded,
+for example a repeat purchase when seen items are excluded, or it is :data:`UNKNOWN_ITEM`, an item
+the model's catalogue does not have) is never ranked: it counts as a miss. Exempting it from the
+exclusion instead would let a model that ranks the history first hit every repeat.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from reclab.data.idmap import UNKNOWN_ITEM
 from reclab.formulas import implements
 
 #: Tie policies: ``pessimistic`` puts every tied item above the held-out one (the default: a
@@ -45,23 +52,27 @@ class TargetRanks:
 
     * ``higher_other[b, k]``: candidates that are *not* held out and score strictly higher;
     * ``tied_other[b, k]``: candidates that are not held out and score the same;
-    * ``higher_held[b, k]`` / ``tied_held[b, k]``: the same among the user's other held-out
-      items;
-    * ``order[b, k]``: how many of the user's held-out items come before it (higher score, or
-      equal score and an earlier slot). Metrics only depend on the set of positions the
-      held-out items occupy, so this canonical order loses nothing.
+    * ``higher_held[b, k]`` / ``tied_held[b, k]``: the same among the user's other ranked
+      held-out items;
+    * ``order[b, k]``: how many of the user's ranked held-out items come before it (higher
+      score, or equal score and an earlier slot). Metrics only depend on the set of positions
+      the held-out items occupy, so this canonical order loses nothing.
 
-    ``valid[b, k]`` marks real slots, ``n_relevant[b]`` counts them and ``n_candidates[b]`` is
-    the number of items that user's list is drawn from (held-out items included).
+    ``valid[b, k]`` marks real slots and ``n_relevant[b]`` counts them; ``ranked[b, k]`` marks
+    the held-out items that are candidates (the others, excluded or unknown, are misses: their
+    position is infinite) and ``n_ranked[b]`` counts them; ``n_candidates[b]`` is the number of
+    items that user's list is drawn from (ranked held-out items included).
     """
 
     valid: np.ndarray
+    ranked: np.ndarray
     higher_other: np.ndarray
     tied_other: np.ndarray
     higher_held: np.ndarray
     tied_held: np.ndarray
     order: np.ndarray
     n_relevant: np.ndarray
+    n_ranked: np.ndarray
     n_candidates: np.ndarray
 
     @property
@@ -78,7 +89,8 @@ class TargetRanks:
 
         ``pessimistic``: ``1 + order + higher_other + tied_other``; ``optimistic``:
         ``1 + order + higher_other``; ``expected``: the mean position under a random order of
-        ties, ``1 + higher + tied / 2`` (counting all other candidates).
+        ties, ``1 + higher + tied / 2`` (counting all other candidates). A held-out item that
+        is not ranked (excluded or unknown) has position ``inf``.
         """
         check_ties(ties, "TargetRanks.positions")
         if ties == "pessimistic":
@@ -87,7 +99,8 @@ class TargetRanks:
             pos = 1 + self.order + self.higher_other
         else:
             pos = 1 + self.higher_all + self.tied_all / 2
-        return np.where(self.valid, pos.astype(np.float64), np.nan)
+        pos = np.where(self.ranked, pos.astype(np.float64), np.inf)
+        return np.where(self.valid, pos, np.nan)
 
     @property
     def higher_all(self) -> np.ndarray:
@@ -108,7 +121,7 @@ class TargetRanks:
 
 
 def as_targets(targets: Any, n_rows: int, n_ids: int, where: str) -> np.ndarray:
-    """Held-out ids as a ``(B, R)`` int array, 0 = padding; checks range and duplicates."""
+    """Held-out ids as a ``(B, R)`` int array, 0 = padding, -1 = unknown; checks range, repeats."""
     targets = np.asarray(targets)
     if targets.ndim == 1:
         targets = targets[:, None]
@@ -121,12 +134,13 @@ def as_targets(targets: Any, n_rows: int, n_ids: int, where: str) -> np.ndarray:
         if targets.size and not np.all(np.mod(targets, 1) == 0):
             raise ValueError(f"{where}: targets must hold integer item ids, got {targets.dtype}")
         targets = targets.astype(np.int64)
-    bad = (targets < 0) | (targets >= n_ids)
+    bad = (targets < UNKNOWN_ITEM) | (targets >= n_ids)
     if bad.any():
         row = int(np.argwhere(bad)[0, 0])
         raise ValueError(
-            f"{where}: targets must be item ids in [1, {n_ids - 1}] (0 = padding), "
-            f"row {row} holds {targets[row].tolist()}"
+            f"{where}: targets must be item ids in [1, {n_ids - 1}] (0 = padding, "
+            f"{UNKNOWN_ITEM} = an item outside the catalogue), row {row} holds "
+            f"{targets[row].tolist()}"
         )
     if targets.shape[1] > 1:
         srt = np.sort(targets, axis=1)
@@ -201,17 +215,21 @@ def target_ranks(
 
     with the pessimistic tie policy (ties counted as ranked above :math:`i`), where
     :math:`\mathcal{C}_u` is the set of candidates: every item (full ranking) or the sampled
-    ones, minus the excluded (already seen) items. Held-out items are always candidates.
+    ones plus the held-out items, minus the excluded (already seen) items. The candidates never
+    depend on the held-out items otherwise: a held-out item that is excluded (or is
+    :data:`UNKNOWN_ITEM`) is not ranked, and counts as a miss.
 
     Args:
         scores: ``(B, n_ids)`` scores, column ``j`` for item id ``j``; column 0 (padding)
             is never ranked.
-        targets: held-out ids, ``(B,)`` or ``(B, R)`` padded with 0. A user with no held-out
-            item is counted in ``n_users`` but skipped by the metrics.
+        targets: held-out ids, ``(B,)`` or ``(B, R)`` padded with 0; :data:`UNKNOWN_ITEM`
+            (-1) marks a held-out item outside the catalogue (always a miss). A user with no
+            held-out item is counted in ``n_users`` but skipped by the metrics.
         exclude: items removed from the candidates (typically the user's history), as
             ``(B, S)`` ids padded with 0 or a ``(B, n_ids)`` boolean mask. ``None`` excludes
-            nothing. A held-out item is never excluded.
-        candidates: restrict the ranking to these items (sampled evaluation), same forms.
+            nothing. A held-out item that is excluded is not ranked (a miss).
+        candidates: restrict the ranking to these items and the held-out ones (sampled
+            evaluation), same forms.
 
     Returns:
         A :class:`TargetRanks`; ``positions(ties)`` turns it into ranks.
@@ -226,26 +244,29 @@ def target_ranks(
         >>> tr = target_ranks(scores, [2])                   # item 2 ties with item 3
         >>> tr.positions("pessimistic").tolist(), tr.positions("optimistic").tolist()
         ([[3.0]], [[2.0]])
+        >>> target_ranks(scores, [2], exclude=[[2]]).positions("pessimistic").tolist()
+        [[inf]]
     """
     where = "target_ranks"
     scores = check_scores(scores, where)
     b, n_ids = scores.shape
     targets = as_targets(targets, b, n_ids, where)
-    valid = targets > 0
+    valid = targets != 0
+    known = targets > 0
     rankable = np.ones((b, n_ids), bool)
     rankable[:, 0] = False
     if exclude is not None:
         rankable &= ~id_mask(exclude, (b, n_ids), "exclude", where)
-    if candidates is not None:
-        rankable &= id_mask(candidates, (b, n_ids), "candidates", where)
     held = np.zeros((b, n_ids), bool)
-    np.put_along_axis(held, targets, True, axis=1)
+    np.put_along_axis(held, np.where(known, targets, 0), True, axis=1)
     held[:, 0] = False
-    rankable |= held  # a held-out item is always ranked
+    if candidates is not None:  # sampled evaluation: the draw plus the held-out items
+        rankable &= id_mask(candidates, (b, n_ids), "candidates", where) | held
+    ranked = known & np.take_along_axis(rankable, np.where(known, targets, 0), axis=1)
     other = rankable & ~held
 
     r = targets.shape[1]
-    target_scores = np.take_along_axis(scores, targets, axis=1)  # (B, R)
+    target_scores = np.take_along_axis(scores, np.where(known, targets, 0), axis=1)  # (B, R)
     higher_other = np.zeros((b, r), np.int64)
     tied_other = np.zeros((b, r), np.int64)
     rows = max(1, _CHUNK_ELEMENTS // max(1, r * n_ids))
@@ -257,9 +278,9 @@ def target_ranks(
         higher_other[sl] = np.sum(o & (s > t), axis=2)
         tied_other[sl] = np.sum(o & (s == t), axis=2)
 
-    # among the user's own held-out items: (B, R, R)
+    # among the user's own ranked held-out items: (B, R, R)
     ts_k, ts_l = target_scores[:, :, None], target_scores[:, None, :]
-    both = valid[:, :, None] & valid[:, None, :] & ~np.eye(r, dtype=bool)[None]
+    both = ranked[:, :, None] & ranked[:, None, :] & ~np.eye(r, dtype=bool)[None]
     higher_held = np.sum(both & (ts_l > ts_k), axis=2)
     tied = both & (ts_l == ts_k)
     tied_held = np.sum(tied, axis=2)
@@ -269,12 +290,14 @@ def target_ranks(
     zero = np.zeros((b, r), np.int64)
     return TargetRanks(
         valid=valid,
-        higher_other=np.where(valid, higher_other, zero),
-        tied_other=np.where(valid, tied_other, zero),
-        higher_held=np.where(valid, higher_held, zero),
-        tied_held=np.where(valid, tied_held, zero),
-        order=np.where(valid, order, zero),
+        ranked=ranked,
+        higher_other=np.where(ranked, higher_other, zero),
+        tied_other=np.where(ranked, tied_other, zero),
+        higher_held=np.where(ranked, higher_held, zero),
+        tied_held=np.where(ranked, tied_held, zero),
+        order=np.where(ranked, order, zero),
         n_relevant=valid.sum(axis=1),
+        n_ranked=ranked.sum(axis=1),
         n_candidates=rankable.sum(axis=1),
     )
 

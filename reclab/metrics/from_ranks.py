@@ -4,8 +4,11 @@ The evaluators compute the counts once per batch of users and every metric from 
 function returns a ``(B,)`` float array; users without a held-out item get NaN.
 
 ``K`` is capped at the user's number of candidates: a list cannot be longer than what it is
-drawn from, so with ``K >= N`` every held-out item is in the list and precision divides by
-``N``, not ``K``.
+drawn from, so with ``K >= N`` every ranked held-out item is in the list and precision divides
+by ``N``, not ``K``. A held-out item that is not ranked (excluded from the candidates, or
+unknown to the catalogue) is relevant but never in the list: it lowers recall, NDCG and AUC
+like any other miss. A user left with no candidate at all (everything excluded) gets an empty
+list: 0 for the list metrics, NaN (skipped) for accuracy and AUC, which compare candidates.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def _expected_sum_over_positions(tr, k_eff, weights_of_position) -> np.ndarray:
     c = _cumulative(weights_of_position, int(max(1, k_eff.max(initial=1))))
     upper = np.minimum(g + t + 1, kk)
     lower = np.minimum(g, kk)
-    return (c[upper] - c[lower]) / (t + 1)
+    return np.where(tr.ranked, (c[upper] - c[lower]) / (t + 1), 0.0)
 
 
 def hits(tr: TargetRanks, k: int, ties: str) -> np.ndarray:
@@ -50,6 +53,7 @@ def hits(tr: TargetRanks, k: int, ties: str) -> np.ndarray:
     k_eff = _k_eff(tr, k)
     if ties == "expected":
         per = np.clip(k_eff[:, None] - tr.higher_all, 0, tr.tied_all + 1) / (tr.tied_all + 1)
+        per = np.where(tr.ranked, per, 0.0)
     else:
         per = (tr.positions(ties) <= k_eff[:, None]).astype(np.float64)
     return _masked_sum(per, tr)
@@ -77,14 +81,15 @@ def metric_per_user(tr: TargetRanks, name: str, k: int | None, ties: str) -> np.
                 else:
                     values = (h > 0).astype(np.float64)
             elif name == "precision":
-                values = h / k_eff
+                values = np.where(k_eff > 0, h / np.maximum(k_eff, 1), 0.0)  # empty list: 0
             elif name == "recall":
                 values = h / n_rel
             elif name == "f1":
                 values = 2 * h / (k_eff + n_rel)  # 2PR/(P+R) with P = h/K, R = h/|R_u|
             else:
                 n = tr.n_candidates.astype(np.float64)
-                values = (n - k_eff - n_rel + 2 * h) / n  # (TP + TN) / N
+                n_ranked = tr.n_ranked.astype(np.float64)  # relevant items among candidates
+                values = (n - k_eff - n_ranked + 2 * h) / n  # (TP + TN) / N
         elif name == "ndcg":
             k_eff = _k_eff(tr, k)
             discount = lambda p: 1.0 / np.log2(p + 1.0)  # noqa: E731
@@ -94,7 +99,8 @@ def metric_per_user(tr: TargetRanks, name: str, k: int | None, ties: str) -> np.
                 pos = tr.positions(ties)
                 dcg = _masked_sum(np.where(pos <= k_eff[:, None], discount(pos), 0.0), tr)
             ideal = _cumulative(discount, int(max(1, k_eff.max(initial=1))))
-            values = dcg / ideal[np.minimum(tr.n_relevant, k_eff)]
+            ideal = ideal[np.minimum(tr.n_relevant, k_eff)]
+            values = np.where(ideal > 0, dcg / np.where(ideal > 0, ideal, 1.0), 0.0)
         elif name in ("mrr", "map"):
             k_eff = tr.n_candidates if k is None else _k_eff(tr, k)
             if ties == "expected":
@@ -104,17 +110,19 @@ def metric_per_user(tr: TargetRanks, name: str, k: int | None, ties: str) -> np.
                 pos = tr.positions(ties)
                 inside = pos <= k_eff[:, None]
                 if name == "mrr":
-                    first = tr.valid & (tr.order == 0)
+                    first = tr.ranked & (tr.order == 0)
                     values = _masked_sum(np.where(first & inside, 1.0 / pos, 0.0), tr)
                 else:
                     precision_at_hit = (tr.order + 1) / pos
                     ap = _masked_sum(np.where(inside, precision_at_hit, 0.0), tr)
-                    values = ap / np.minimum(n_rel, k_eff)
+                    depth = np.minimum(n_rel, k_eff)
+                    values = np.where(depth > 0, ap / np.maximum(depth, 1), 0.0)
         else:  # auc
-            n_other = (tr.n_candidates - tr.n_relevant).astype(np.float64)
+            n_other = (tr.n_candidates - tr.n_ranked).astype(np.float64)
             # a user whose only candidates are held out has no pair to compare: NaN, skipped
             credit = {"pessimistic": 0.0, "optimistic": 1.0, "expected": 0.5}[ties]
             below = n_other[:, None] - tr.higher_other - tr.tied_other
             per = (below + credit * tr.tied_other) / n_other[:, None]
-            values = _masked_sum(per, tr) / n_rel
+            per = np.where(tr.ranked, per, 0.0)  # an unranked held-out item beats nobody
+            values = np.where(n_other > 0, _masked_sum(per, tr) / n_rel, np.nan)
     return np.where(tr.has_targets, values, np.nan)

@@ -17,11 +17,14 @@ __all__ = ["candidate_items", "metric", "metric_on_list", "ranked_list"]
 
 
 def candidate_items(n_ids, exclude=(), candidates=None, held_out=()):
-    """Item ids a user's list is drawn from: all non-padding ids (or ``candidates``), minus
-    ``exclude``; held-out items always stay."""
-    pool = range(1, n_ids) if candidates is None else candidates
-    items = {int(i) for i in pool if i != 0} - {int(i) for i in exclude}
-    return sorted(items | {int(i) for i in held_out if i != 0})
+    """Item ids a user's list is drawn from: all non-padding ids (or ``candidates`` and the
+    held-out items, as a sampled protocol draws them), minus ``exclude``. A held-out item that
+    is excluded, or is not an item id at all (-1, unknown), is not in the list."""
+    if candidates is None:
+        pool = set(range(1, n_ids))
+    else:
+        pool = {int(i) for i in candidates} | {int(i) for i in held_out if 0 < i < n_ids}
+    return sorted(pool - {0} - {int(i) for i in exclude})
 
 
 def ranked_list(scores, items, held_out, ties):
@@ -40,15 +43,19 @@ def metric_on_list(name, ranked, held_out, k):
     tp = sum(1 for i in top if i in held_out)
     if name == "hr":
         return float(tp > 0)
+    if not top and name in ("precision", "ndcg", "map"):
+        return 0.0  # an empty list (every candidate excluded) recommends nothing
     if name == "precision":
         return tp / len(top)
     if name == "recall":
         return tp / len(held_out)
     if name == "f1":
-        p, r = tp / len(top), tp / len(held_out)
+        p, r = (tp / len(top) if top else 0.0), tp / len(held_out)
         return 0.0 if tp == 0 else 2 * p * r / (p + r)
     if name == "accuracy":
-        tn = n - len(top) - len(held_out) + tp
+        if n == 0:
+            return math.nan
+        tn = n - len(top) - sum(1 for i in ranked if i in held_out) + tp
         return (tp + tn) / n
     if name == "ndcg":
         dcg = sum(1 / math.log2(p + 2) for p, i in enumerate(top) if i in held_out)
@@ -67,13 +74,12 @@ def metric_on_list(name, ranked, held_out, k):
                 total += hits / (p + 1)
         return total / min(len(held_out), len(top))
     if name == "auc":
-        pairs = good = 0
-        for a, i in enumerate(ranked):
-            for b, j in enumerate(ranked):
-                if i in held_out and j not in held_out:
-                    pairs += 1
-                    good += a < b
-        return good / pairs
+        others = [j for j in ranked if j not in held_out]
+        good = sum(
+            ranked.index(i) < ranked.index(j) for i in held_out if i in ranked for j in others
+        )
+        pairs = len(held_out) * len(others)  # an unranked held-out item beats nobody
+        return good / pairs if pairs else math.nan
     raise ValueError(name)
 
 

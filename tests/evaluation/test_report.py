@@ -32,6 +32,7 @@ def test_means_are_the_full_ranking_evaluators(toy):
     assert list(table.columns) == [
         "model",
         "split",
+        "targets",
         "metric",
         "value",
         "ci_low",
@@ -91,3 +92,43 @@ def test_bad_inputs_are_named():
         evaluate_model(Popularity(3), [1, 2])
     with pytest.raises(ValueError, match="confidence"):
         bootstrap_ci(np.ones(3), confidence=1.5)
+
+
+@pytest.mark.formula("eq-paired-bootstrap")
+def test_paired_interval_matches_a_direct_resampling_and_is_narrower(toy):
+    from reclab.evaluation import compare_models, paired_bootstrap_ci, per_user_metrics
+    from reclab.models import Popularity
+
+    model, histories, targets = toy
+    other = Popularity(30).fit(histories)
+    data = (histories, targets)
+    a = per_user_metrics(model, data, metrics=("ndcg",))["NDCG@10"].to_numpy()
+    b = per_user_metrics(other, data, metrics=("ndcg",))["NDCG@10"].to_numpy()
+    diff, low, high = paired_bootstrap_ci(a, b, n_bootstrap=500, seed=3)
+    rng = np.random.default_rng(3)  # by hand: the same users resampled for both models
+    means = [np.mean((a - b)[rng.integers(0, len(a), len(a))]) for _ in range(500)]
+    assert diff == pytest.approx(np.mean(a - b))
+    assert (low, high) == pytest.approx(tuple(np.quantile(means, [0.025, 0.975])))
+    result = compare_models(model, other, data, metric="NDCG@10", n_bootstrap=500, seed=3)
+    assert result["difference"] == pytest.approx(diff) and result["users"] == len(a)
+    assert (result["ci_low"], result["ci_high"]) == pytest.approx((low, high))
+    separate = [bootstrap_ci(v, n_bootstrap=500, seed=3) for v in (a, b)]
+    assert high - low < (separate[0][1] - separate[0][0]) + (separate[1][1] - separate[1][0])
+    assert paired_bootstrap_ci(a, a) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="same users"):
+        paired_bootstrap_ci(a, b[:-1])
+
+
+def test_per_user_values_say_what_kind_of_target_each_user_has():
+    from reclab.evaluation import per_user_metrics
+    from reclab.models import Popularity
+
+    histories = np.array([[0, 1, 2], [0, 3, 4], [1, 2, 3]])
+    targets = np.array([2, 5, -1])  # a repeat, a first-time item, an item outside the catalogue
+    pop = Popularity(5).fit(histories)
+    frame = per_user_metrics(pop, (histories, targets, np.array([7, 8, 9])), metrics=("hr",))
+    assert frame["target"].tolist() == ["repeat", "first-time", "unknown"]
+    assert frame["user"].tolist() == [7, 8, 9]
+    assert frame.loc[0, "HR@10"] == 0.0 and frame.loc[2, "HR@10"] == 0.0  # both misses
+    kept = per_user_metrics(pop, (histories, targets), metrics=("hr",), exclude_seen=False)
+    assert kept.loc[0, "HR@10"] == 1.0  # without exclusion the repeat can be recommended

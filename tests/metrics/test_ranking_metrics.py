@@ -198,10 +198,42 @@ def test_auc_skips_users_with_nothing_to_compare():
     assert metrics.auc(s, [2, 2], exclude=[[1], [0]]) == 0.0
 
 
-def test_held_out_item_is_never_excluded():
+def test_an_excluded_held_out_item_is_a_miss_not_a_free_hit():
+    # Regression: an excluded held-out item used to be exempt from the exclusion, so a model that
+    # ranked the history first got rank 1 on every repeat purchase. The candidates must not
+    # depend on the target: a held-out item that is excluded is not ranked at all.
     s = np.array([[0.0, 0.9, 0.5, 0.1]])
-    # history contains the held-out item 2 (a re-watch): it stays rankable, item 1 goes
-    assert metrics.ranks(s, [2], exclude=[[1, 2]]).tolist() == [[1.0]]
+    # history 1, 2; the held-out item 2 is a repeat: excluded with the rest of the history
+    assert metrics.ranks(s, [2], exclude=[[1, 2]]).tolist() == [[np.inf]]
+    assert metrics.hit_rate_at_k(s, [2], 3, exclude=[[1, 2]]) == 0.0
+    assert metrics.ndcg_at_k(s, [2], 3, exclude=[[1, 2]]) == 0.0
+    assert metrics.auc(s, [2], exclude=[[1, 2]]) == 0.0
+    # of two held-out items, the excluded one is missed and the other is ranked among the rest
+    assert metrics.ranks(s, [[2, 3]], exclude=[[1, 2]]).tolist() == [[np.inf, 1.0]]
+    assert metrics.recall_at_k(s, [[2, 3]], 1, exclude=[[1, 2]]) == 0.5
+
+
+def test_an_unknown_held_out_item_is_a_miss():
+    s = np.array([[0.0, 0.9, 0.5, 0.1], [0.0, 0.9, 0.5, 0.1]])
+    # user 0's target is outside the catalogue (-1): counted, never hit; user 1 hits item 1
+    assert metrics.hit_rate_at_k(s, [-1, 1], 1, reduction="none").tolist() == [0.0, 1.0]
+    assert metrics.mrr(s, [-1, 1]) == 0.5
+    with pytest.raises(ValueError, match="outside the catalogue"):
+        metrics.hit_rate_at_k(s, [-2, 1], 1)
+
+
+@pytest.mark.parametrize("name", METRICS)
+@pytest.mark.parametrize("ties", ["pessimistic", "optimistic"])
+def test_unknown_and_excluded_targets_match_the_reference(name, ties):
+    rng, scores, targets = _case(seed=zlib.crc32(f"unknown{name}{ties}".encode()), r=2)
+    targets[0, 1] = -1  # user 0 also chose an item outside the catalogue
+    exclude = np.concatenate([targets.clip(0)[:, :1], rng.integers(0, 6, (len(targets), 1))], 1)
+    for k in (1, 3):
+        got = call(name, scores, targets, k, ties=ties, exclude=exclude, reduction="none")
+        want = ref.metric(
+            name, scores, targets, None if name == "auc" else k, ties, exclude=exclude
+        )
+        np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
 
 
 # ---- properties ---------------------------------------------------------------------------
@@ -253,3 +285,15 @@ def test_properties_permutation_invariance_bounds_monotonicity(rng, n_ids, k):
             fn(scores, targets, k + 1, reduction="none")[1]
             >= fn(scores, targets, k, reduction="none")[1]
         )
+
+
+@pytest.mark.parametrize("name", METRICS)
+def test_a_user_with_every_item_excluded_gets_an_empty_list(name):
+    s = np.array([[0.0, 0.9, 0.5], [0.0, 0.9, 0.5]])
+    # user 0 has seen both items and its target is one of them: nothing left to recommend
+    got = call(name, s, [1, 1], 2, exclude=[[1, 2], [0, 0]], reduction="none")
+    want = ref.metric(name, s, [1, 1], None if name == "auc" else 2, "pessimistic",
+                      exclude=[[1, 2], [0, 0]])  # fmt: skip
+    np.testing.assert_allclose(got, want, equal_nan=True)
+    if name not in ("accuracy", "auc"):
+        assert got[0] == 0.0  # a miss, not NaN
