@@ -11,12 +11,7 @@ from __future__ import annotations
 
 from reclab.losses._base import REDUCTIONS, CandidateLoss, RecLoss, reduce_losses
 from reclab.losses.bpr import BPR, bpr
-from reclab.losses.cross_entropy import (
-    BinaryCrossEntropy,
-    SoftmaxCrossEntropy,
-    binary_cross_entropy,
-    softmax_cross_entropy,
-)
+from reclab.losses.cross_entropy import binary_cross_entropy, softmax_cross_entropy
 from reclab.losses.full_softmax import FullSoftmaxCrossEntropy, full_softmax_cross_entropy
 from reclab.losses.gbce import GBCE, gbce, gbce_beta
 from reclab.losses.regression import MeanSquaredError, mean_squared_error
@@ -30,14 +25,12 @@ __all__ = [
     "BPR",
     "GBCE",
     "REDUCTIONS",
-    "BinaryCrossEntropy",
     "CandidateLoss",
     "FullSoftmaxCrossEntropy",
     "MeanSquaredError",
     "RecLoss",
     "SampledBinaryCrossEntropy",
     "SampledSoftmaxCrossEntropy",
-    "SoftmaxCrossEntropy",
     "binary_cross_entropy",
     "bpr",
     "full_softmax_cross_entropy",

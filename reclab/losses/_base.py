@@ -5,6 +5,11 @@ which drops padded positions *before* averaging (so padding never dilutes the me
 ``keras.losses.Loss`` class wraps the function: it holds configuration only, and one hook
 (:meth:`RecLoss.per_position`, or :meth:`CandidateLoss.candidate_losses` for losses on a
 positive and sampled negatives) says how ``(y_true, y_pred)`` become per-position losses.
+
+In Keras, padded positions are dropped the public way: :meth:`RecLoss.position_mask` turns
+``y_true`` into a weight of 1 at real positions and 0 at padding, multiplied into the
+``sample_weight``, and the reduction ``"mean_with_sample_weight"`` divides by the sum of the
+weights, that is by the number of real positions.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
-from keras.src.backend.common.masking import set_keras_mask
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -73,23 +77,40 @@ def reduce_losses(losses: Any, mask: Any | None, reduction: str, where: str = "l
 
 
 class RecLoss(keras.losses.Loss):
-    """Base class of RecLab's Keras losses: one hook, :meth:`per_position`.
+    r"""Base class of RecLab's Keras losses: one hook, :meth:`per_position`.
 
-    ``per_position(y_true, y_pred)`` returns ``(losses, mask)``: a loss per position and a
-    boolean mask (True = a real position) or ``None``. The base class zeroes the padded
-    positions and hands the mask to Keras, whose reduction then averages over real positions
-    only (``sum_over_batch_size`` becomes "mean over kept positions", weights included).
+    ``per_position(y_true, y_pred)`` returns a loss per position; :meth:`position_mask` says
+    which positions are real (``None``: all). Calling the loss weights padded positions by 0
+    through ``sample_weight``, and the default reduction ``"mean_with_sample_weight"`` then
+    averages over real positions only; with weights :math:`w` of your own it is the weighted
+    mean :math:`\sum_t w_t \ell_t / \sum_t w_t` over real positions.
     """
 
-    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, Any | None]:
+    def __init__(
+        self, name: str | None = None, reduction: str = "mean_with_sample_weight", dtype=None
+    ) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+    def per_position(self, y_true: Any, y_pred: Any) -> Any:
         raise NotImplementedError
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        losses, mask = self.per_position(y_true, y_pred)
+    def position_mask(self, y_true: Any, y_pred: Any) -> Any | None:
+        """Boolean ``(...)`` mask of the real positions, from the targets (``None``: all)."""
+        return None
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        mask = self.position_mask(y_true, y_pred)
         if mask is not None:
-            losses = ops.where(mask, losses, ops.zeros_like(losses))
-            set_keras_mask(losses, mask)
-        return losses
+            weight = ops.cast(mask, self.dtype)
+            if sample_weight is not None:
+                weight = weight * ops.cast(sample_weight, self.dtype)
+            sample_weight = weight
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        losses = self.per_position(y_true, y_pred)
+        mask = self.position_mask(y_true, y_pred)
+        return losses if mask is None else ops.where(mask, losses, ops.zeros_like(losses))
 
 
 class CandidateLoss(RecLoss):
@@ -112,7 +133,8 @@ class CandidateLoss(RecLoss):
         """Per-position losses from ``(...,)`` positive and ``(..., M)`` negative scores."""
         raise NotImplementedError
 
-    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    def _ids(self, y_true: Any, y_pred: Any) -> tuple[Any, Any | None]:
+        """``(positive ids (...), candidate ids (..., 1 + M) or None)`` from ``y_true``."""
         y_pred = ops.convert_to_tensor(y_pred)
         ids = ops.cast(ops.convert_to_tensor(y_true), "int32")
         if len(y_pred.shape) < 1 or (y_pred.shape[-1] is not None and y_pred.shape[-1] < 2):
@@ -121,18 +143,22 @@ class CandidateLoss(RecLoss):
                 f"in column 0 and M >= 1 negatives, got shape {tuple(y_pred.shape)}"
             )
         if len(ids.shape) == len(y_pred.shape):
-            positive_ids = ids[..., 0]
-            candidate_ids = ids
-        elif len(ids.shape) == len(y_pred.shape) - 1:
-            positive_ids = ids
-            candidate_ids = None
-        else:
-            raise ValueError(
-                f"{type(self).__name__}: y_true must hold item ids of shape (..., 1 + M) or "
-                f"(...), got shape {tuple(ids.shape)} for y_pred of shape {tuple(y_pred.shape)}"
-            )
-        losses = self.candidate_losses(y_pred[..., 0], y_pred[..., 1:], candidate_ids)
-        return losses, ops.not_equal(positive_ids, 0)
+            return ids[..., 0], ids
+        if len(ids.shape) == len(y_pred.shape) - 1:
+            return ids, None
+        raise ValueError(
+            f"{type(self).__name__}: y_true must hold item ids of shape (..., 1 + M) or "
+            f"(...), got shape {tuple(ids.shape)} for y_pred of shape {tuple(y_pred.shape)}"
+        )
+
+    def position_mask(self, y_true: Any, y_pred: Any) -> Any:
+        positive_ids, _ = self._ids(y_true, y_pred)
+        return ops.not_equal(positive_ids, 0)
+
+    def per_position(self, y_true: Any, y_pred: Any) -> Any:
+        _, candidate_ids = self._ids(y_true, y_pred)
+        y_pred = ops.convert_to_tensor(y_pred)
+        return self.candidate_losses(y_pred[..., 0], y_pred[..., 1:], candidate_ids)
 
 
 def candidate_logits(positive_logits: Any, negative_logits: Any, where: str) -> tuple[Any, Any]:

@@ -56,7 +56,7 @@ class BPR(CandidateLoss):
     """
 
     def __init__(
-        self, name: str = "bpr", reduction: str = "sum_over_batch_size", dtype=None
+        self, name: str = "bpr", reduction: str = "mean_with_sample_weight", dtype=None
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 

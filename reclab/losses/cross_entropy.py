@@ -1,15 +1,20 @@
-"""Cross-entropy as the source writes it (§4.1): binary, and softmax over a set of classes."""
+"""Cross-entropy as the source writes it (§4.1): binary, and softmax over a set of classes.
+
+Pure functions only: in a Keras model use ``keras.losses.BinaryCrossentropy(from_logits=True)``
+and ``keras.losses.CategoricalCrossentropy(from_logits=True)``, which compute the same values
+(tested); RecLab's own Keras losses are the recommendation objectives (full and sampled
+softmax, sampled BCE, BPR, gBCE).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import keras
 import tensorflow as tf
 from keras import ops
 
 from reclab.formulas import implements
-from reclab.losses._base import RecLoss, as_float_tensor, reduce_losses
+from reclab.losses._base import as_float_tensor, reduce_losses
 
 #: Probabilities are clipped to ``[EPSILON, 1 - EPSILON]`` when a loss receives probabilities.
 EPSILON = 1e-7
@@ -108,63 +113,3 @@ def softmax_cross_entropy(
         log_p = ops.log(ops.clip(y_pred, EPSILON, 1.0))
     losses = -ops.sum(y_true * log_p, axis=-1)
     return reduce_losses(losses, mask, reduction, "softmax_cross_entropy")
-
-
-@implements("eq-bce")
-@keras.saving.register_keras_serializable(package="reclab")
-class BinaryCrossEntropy(RecLoss):
-    """Keras loss around :func:`binary_cross_entropy` (one loss per element).
-
-    Example:
-        >>> round(float(BinaryCrossEntropy()([[1.0]], [[0.0]])), 4)  # -log sigma(0)
-        0.6931
-    """
-
-    def __init__(
-        self,
-        from_logits: bool = True,
-        name: str = "binary_cross_entropy",
-        reduction: str = "sum_over_batch_size",
-        dtype=None,
-    ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
-
-    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, None]:
-        losses = binary_cross_entropy(
-            y_true, y_pred, from_logits=self.from_logits, reduction="none"
-        )
-        return losses, None
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "from_logits": self.from_logits}
-
-
-@implements("eq-cross-entropy")
-@keras.saving.register_keras_serializable(package="reclab")
-class SoftmaxCrossEntropy(RecLoss):
-    """Keras loss around :func:`softmax_cross_entropy` (one loss per row of the last axis).
-
-    Example:
-        >>> round(float(SoftmaxCrossEntropy()([[1.0, 0.0]], [[0.0, 0.0]])), 4)
-        0.6931
-    """
-
-    def __init__(
-        self,
-        from_logits: bool = True,
-        name: str = "softmax_cross_entropy",
-        reduction: str = "sum_over_batch_size",
-        dtype=None,
-    ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = bool(from_logits)
-
-    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, None]:
-        losses = softmax_cross_entropy(
-            y_true, y_pred, from_logits=self.from_logits, reduction="none"
-        )
-        return losses, None
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "from_logits": self.from_logits}

@@ -93,19 +93,20 @@ class FullSoftmaxCrossEntropy(RecLoss):
         self,
         padding_id: int | None = 0,
         name: str = "full_softmax_cross_entropy",
-        reduction: str = "sum_over_batch_size",
+        reduction: str = "mean_with_sample_weight",
         dtype=None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.padding_id = None if padding_id is None else int(padding_id)
 
-    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, Any | None]:
+    def per_position(self, y_true: Any, y_pred: Any) -> Any:
         ids = ops.cast(y_true, "int32")
-        losses = full_softmax_cross_entropy(
-            ids, y_pred, padding_id=self.padding_id, reduction="none"
-        )
-        mask = None if self.padding_id is None else ops.not_equal(ids, self.padding_id)
-        return losses, mask
+        return full_softmax_cross_entropy(ids, y_pred, padding_id=self.padding_id, reduction="none")
+
+    def position_mask(self, y_true: Any, y_pred: Any) -> Any | None:
+        if self.padding_id is None:
+            return None
+        return ops.not_equal(ops.cast(y_true, "int32"), self.padding_id)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "padding_id": self.padding_id}

@@ -105,7 +105,7 @@ class GBCE(CandidateLoss):
         num_items: int,
         t: float = 0.75,
         name: str = "gbce",
-        reduction: str = "sum_over_batch_size",
+        reduction: str = "mean_with_sample_weight",
         dtype=None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)

@@ -60,9 +60,12 @@ class MeanSquaredError(RecLoss):
     """
 
     def __init__(
-        self, name: str = "mean_squared_error", reduction: str = "sum_over_batch_size", dtype=None
+        self,
+        name: str = "mean_squared_error",
+        reduction: str = "mean_with_sample_weight",
+        dtype=None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
-    def per_position(self, y_true: Any, y_pred: Any) -> tuple[Any, None]:
-        return mean_squared_error(y_true, y_pred, reduction="none"), None
+    def per_position(self, y_true: Any, y_pred: Any) -> Any:
+        return mean_squared_error(y_true, y_pred, reduction="none")

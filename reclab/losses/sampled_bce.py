@@ -60,7 +60,7 @@ class SampledBinaryCrossEntropy(CandidateLoss):
     def __init__(
         self,
         name: str = "sampled_binary_cross_entropy",
-        reduction: str = "sum_over_batch_size",
+        reduction: str = "mean_with_sample_weight",
         dtype=None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)

@@ -89,7 +89,7 @@ class SampledSoftmaxCrossEntropy(CandidateLoss):
         self,
         sampling_probabilities: Any | None = None,
         name: str = "sampled_softmax_cross_entropy",
-        reduction: str = "sum_over_batch_size",
+        reduction: str = "mean_with_sample_weight",
         dtype=None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)

@@ -189,11 +189,11 @@ def test_class_equals_function_with_padding_mask(rng, loss, fn, kwargs):
         kwargs = {"log_q": np.log(Q[ids[..., 1:]].clip(1e-30))}
     want = fn(scores[..., 0], scores[..., 1:], mask=ids[..., 0] != 0, **kwargs)
     np.testing.assert_allclose(float(loss(ids, scores)), float(want), rtol=1e-5)
-    # weights: Keras semantics, sum(w * loss) / number of real positions
+    # weights: a weighted mean over the real positions, sum(w * loss) / sum(w)
     weights = rng.random(ids.shape[:2]).astype("float32")
     per_position = fn(scores[..., 0], scores[..., 1:], reduction="none", **kwargs).numpy()
     real = ids[..., 0] != 0
-    want_weighted = (weights * per_position)[real].sum() / real.sum()
+    want_weighted = (weights * per_position)[real].sum() / weights[real].sum()
     got = float(loss(ids, scores, sample_weight=weights))
     np.testing.assert_allclose(got, want_weighted, rtol=1e-5)
 
