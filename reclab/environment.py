@@ -1,13 +1,24 @@
-"""What the book runs on: library versions and CPU threads, for the setup chapter."""
+"""What the book runs on: library versions, CPU threads, and a quiet TensorFlow start.
+
+:func:`quiet_tensorflow` is the first call of every chapter and of the command line: TensorFlow
+writes start-up lines to standard error (a banner on import, a line the first time it compiles
+with XLA, runs a ``tf.data`` pipeline or transposes a boolean tensor) that say nothing about the
+reader's code. They are triggered once here, with standard error silenced at the file-descriptor
+level (where TensorFlow's C++ logging writes), so a warning that does appear later is real.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
+from collections.abc import Iterator
 from importlib import metadata
 
 import pandas as pd
+
+__all__ = ["cpu_threads", "installed_version", "quiet_tensorflow", "report"]
 
 #: The distributions whose versions the setup chapter reports.
 REPORTED_DISTRIBUTIONS = (
@@ -60,3 +71,52 @@ def report() -> pd.DataFrame:
         if version is not None:
             rows.append((name, version))
     return pd.DataFrame(rows, columns=["component", "version"]).set_index("component")
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 (C++ and Python stderr alike) to /dev/null, then restore it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def quiet_tensorflow(*, warm_up: bool = True) -> None:
+    """Import TensorFlow and Keras and trigger their one-off start-up messages, silenced.
+
+    Idempotent and cheap after the first call (a second or two for the first: one tiny
+    XLA-compiled step). Sets ``TF_CPP_MIN_LOG_LEVEL=2`` unless the environment chose a level.
+
+    Args:
+        warm_up: also run the first XLA compilation, ``tf.data`` pipeline and boolean
+            transpose (``False``: only import, silenced).
+    """
+    if getattr(quiet_tensorflow, "done", False):
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _stderr_silenced():
+        import keras
+        import numpy as np
+        import tensorflow as tf
+
+        if not warm_up:
+            return
+
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        model.compile(loss="mse", jit_compile=True)  # the first XLA compilation
+        one = tf.data.Dataset.from_tensors((tf.ones((1, 1)), tf.ones((1, 1))))
+        model.fit(one, verbose=0, shuffle=False)
+        list(tf.data.Dataset.from_generator(lambda: iter([1]), output_types=tf.int32))
+        steps = tf.data.Dataset.range(1).map(
+            lambda k: tf.numpy_function(lambda x: np.int64(x), [k], tf.int64)
+        )
+        list(steps)  # the first numpy_function pipeline
+        tf.transpose(tf.constant([[True]])).numpy()  # the first boolean transpose (GRU masks)
+    quiet_tensorflow.done = True  # type: ignore[attr-defined]

@@ -11,12 +11,14 @@ The path the data takes, one module per step:
 - ``idmap``: contiguous ids 1..N (0 = padding) and back
 - ``sequences``: per-user sequences (flat arrays + offsets)
 - ``splits``: leave-last-out, temporal split, future-leakage measure
+- ``prepared``: the book's protocol in one object (:func:`prepare_next_item_data`)
 - ``negatives``: uniform and popularity negative sampling
-- ``batching``: padding, causal / cloze / evaluation batches with tf.data
+- ``batching``: padding, causal targets, windows, cloze masks, evaluation arrays (NumPy)
+- ``datasets``: ``tf.data`` pipelines for ``model.fit``, seeded by (seed, epoch, step)
 - ``statistics``: descriptive statistics for the chapter's figures
 - ``reports``: the report every row-dropping step returns and logs
 
-``reclab.data.batching`` imports TensorFlow; it is loaded on first use of one of its names, so
+``reclab.data.datasets`` imports TensorFlow; it is loaded on first use of one of its names, so
 loading and cleaning data does not pay TensorFlow's import time.
 """
 
@@ -25,6 +27,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from reclab.data.batching import (
+    causal_arrays,
+    cloze_mask,
+    evaluation_arrays,
+    left_pad,
+    training_windows,
+)
 from reclab.data.cache import (
     DataIntegrityError,
     DatasetNotAvailableError,
@@ -33,10 +42,21 @@ from reclab.data.cache import (
     fetch_dataset,
     file_sha256,
 )
-from reclab.data.idmap import PADDING_ID, IdMapping, encode_interactions
+from reclab.data.idmap import PADDING_ID, UNKNOWN_ITEM, IdMapping, encode_interactions
 from reclab.data.logs import load_interactions, load_user_item_pairs
 from reclab.data.movielens import MOVIELENS, MovieLens, fetch_movielens, load_movielens
-from reclab.data.negatives import NegativeSampler, item_weights, sample_negatives
+from reclab.data.negatives import (
+    ExcludedItems,
+    NegativeSampler,
+    item_weights,
+    sample_negatives,
+)
+from reclab.data.prepared import (
+    EvaluationSet,
+    NextItemData,
+    has_repeats,
+    prepare_next_item_data,
+)
 from reclab.data.preprocessing import (
     Preprocessed,
     deduplicate,
@@ -59,26 +79,28 @@ from reclab.data.statistics import (
 from reclab.data.synthetic import ShopConfig, SyntheticShop
 from reclab.data.validation import DataValidationError, validate_interactions
 
-_BATCHING = (
-    "causal_arrays",
+_DATASETS = (
     "causal_dataset",
     "cloze_dataset",
-    "cloze_mask",
-    "evaluation_arrays",
     "evaluation_dataset",
-    "left_pad",
+    "pair_dataset",
+    "rating_dataset",
 )
 
 __all__ = [
     "MOVIELENS",
     "PADDING_ID",
+    "UNKNOWN_ITEM",
     "DataIntegrityError",
     "DataValidationError",
     "DatasetNotAvailableError",
     "DatasetSpec",
+    "EvaluationSet",
+    "ExcludedItems",
     "IdMapping",
     "MovieLens",
     "NegativeSampler",
+    "NextItemData",
     "Preprocessed",
     "Sequences",
     "ShopConfig",
@@ -100,6 +122,7 @@ __all__ = [
     "fetch_movielens",
     "file_sha256",
     "future_leakage",
+    "has_repeats",
     "item_popularity",
     "item_weights",
     "k_core",
@@ -108,8 +131,11 @@ __all__ = [
     "load_interactions",
     "load_movielens",
     "load_user_item_pairs",
+    "pair_dataset",
     "popularity_share",
+    "prepare_next_item_data",
     "preprocess",
+    "rating_dataset",
     "repeat_rate",
     "sample_negatives",
     "sequence_lengths",
@@ -117,13 +143,14 @@ __all__ = [
     "temporal_split",
     "time_gaps",
     "to_implicit",
+    "training_windows",
     "validate_interactions",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _BATCHING:
-        return getattr(importlib.import_module("reclab.data.batching"), name)
+    if name in _DATASETS:
+        return getattr(importlib.import_module("reclab.data.datasets"), name)
     raise AttributeError(f"module 'reclab.data' has no attribute {name!r}")
 
 

@@ -1,4 +1,4 @@
-"""Batches for training and evaluation: padding, causal targets, negatives, cloze masks, tf.data.
+"""Arrays for training and evaluation: padding, causal targets, windows, cloze masks (NumPy only).
 
 Conventions (the whole book uses them):
 
@@ -14,32 +14,25 @@ uses ``inputs = (s_1, ..., s_{T-1})`` and ``targets = (s_2, ..., s_T)``, e.g. fo
     targets = [0, 0, s2, s3]
     mask    = [F, F, T,  T ]
 
-Training datasets draw from one :class:`numpy.random.Generator` created from ``seed``: each pass
-over the dataset (epoch) gets a new shuffle and new negatives, and the same seed reproduces the
-whole sequence of epochs.
+The ``tf.data`` pipelines built from these arrays are in :mod:`reclab.data.datasets`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from reclab.data.idmap import PADDING_ID
-from reclab.data.negatives import NegativeSampler, item_weights
 from reclab.data.sequences import Sequences
 
 __all__ = [
     "causal_arrays",
-    "causal_dataset",
-    "cloze_dataset",
     "cloze_mask",
     "evaluation_arrays",
-    "evaluation_dataset",
     "left_pad",
+    "training_windows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,6 +51,42 @@ def _windows(
 def _check_max_len(max_len: int) -> None:
     if int(max_len) != max_len or max_len < 1:
         raise ValueError(f"max_len={max_len!r}; expected a positive integer")
+
+
+def training_windows(sequences: Sequences, max_len: int) -> Sequences:
+    """Cut each history into windows of ``max_len + 1`` items, so every event is a target once.
+
+    Window ``j`` of a history of ``T`` items ends ``j * max_len`` items before its end; the
+    windows overlap by one item (the last input of one is the first of the next). A history of
+    at most ``max_len + 1`` items stays whole. Each window becomes its own row, with its user's
+    id in ``users`` (so a user with several windows appears several times, oldest window first).
+
+    Example:
+        >>> seqs = Sequences(np.array([7]), np.array([0, 5]), np.arange(1, 6),
+        ...                  np.zeros(5, dtype=np.int64))
+        >>> windows = training_windows(seqs, 2)
+        >>> [w.tolist() for w in windows.to_list()], windows.users.tolist()
+        ([[1, 2, 3], [3, 4, 5]], [7, 7])
+    """
+    _check_max_len(max_len)
+    lengths = sequences.lengths
+    # windows per user: 1 + ceil((T - (L + 1)) / L) for T > L + 1, else 1
+    counts = np.where(lengths > max_len + 1, 1 + -(-(lengths - max_len - 1) // max_len), 1)
+    owner = np.repeat(np.arange(len(sequences)), counts)  # (W,) the user of each window
+    from_end = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    from_end = np.repeat(counts, counts) - 1 - from_end  # oldest window first
+    ends = sequences.offsets[1:][owner] - from_end * max_len
+    starts = np.maximum(sequences.offsets[:-1][owner], ends - max_len - 1)
+    sizes = ends - starts
+    offsets = np.zeros(len(sizes) + 1, np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    index = np.repeat(starts - offsets[:-1], sizes) + np.arange(offsets[-1])
+    return Sequences(
+        sequences.users[owner],
+        offsets,
+        sequences.items[index],
+        sequences.timestamps[index],
+    )
 
 
 def left_pad(
@@ -200,143 +229,3 @@ def evaluation_arrays(
         "target": targets["item_id"].to_numpy()[known].astype(np.int32),
         "user": users[known],
     }
-
-
-def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
-def _spec(value: np.ndarray) -> tf.TensorSpec:
-    dtype = tf.bool if value.dtype == bool else tf.as_dtype(value.dtype)
-    return tf.TensorSpec((None, *value.shape[1:]), dtype)
-
-
-def _from_batches(make: object, example: dict[str, np.ndarray], n_batches: int) -> tf.data.Dataset:
-    signature = {key: _spec(value) for key, value in example.items()}
-    dataset = tf.data.Dataset.from_generator(make, output_signature=signature)
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(n_batches))
-    return dataset.prefetch(tf.data.AUTOTUNE)
-
-
-def _batch_starts(n: int, batch_size: int, drop_remainder: bool) -> range:
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r}; expected a positive integer")
-    stop = n - batch_size + 1 if drop_remainder else n
-    return range(0, max(stop, 0), batch_size)
-
-
-def causal_dataset(
-    sequences: Sequences,
-    *,
-    max_len: int,
-    batch_size: int,
-    num_items: int,
-    num_negatives: int = 0,
-    negative_weights: np.ndarray | None = None,
-    shuffle: bool = True,
-    seed: int | np.random.Generator = 0,
-    drop_remainder: bool = False,
-) -> tf.data.Dataset:
-    """A tf.data pipeline of causal (next-item) training batches.
-
-    Args:
-        sequences: encoded training sequences (ids ``1..num_items``).
-        max_len: ``L``.
-        batch_size: ``B``.
-        num_items: ``N``.
-        num_negatives: negatives per position (0: none, for a full-softmax loss).
-        negative_weights: shape ``(N + 1,)`` from :func:`~reclab.data.item_weights`;
-            uniform by default.
-        shuffle: shuffle users every epoch.
-        seed: seed or generator for shuffling and negatives.
-        drop_remainder: drop the last, smaller batch.
-
-    Returns:
-        A dataset of dicts with ``inputs`` (B, L) int32, ``targets`` (B, L) int32, ``mask`` (B, L)
-        bool (True = real position, use as the loss weight), ``user`` (B,) int64 and, when
-        ``num_negatives > 0``, ``negatives`` (B, L, num_negatives) int32 (never the target).
-        For Keras ``fit``: ``ds.map(lambda b: (b["inputs"], b["targets"], b["mask"]))``.
-    """
-    arrays = causal_arrays(sequences, max_len)
-    rng = _rng(seed)
-    weights = item_weights(num_items) if negative_weights is None else negative_weights
-    sampler = NegativeSampler(weights) if num_negatives else None
-    starts = _batch_starts(len(arrays["user"]), batch_size, drop_remainder)
-
-    def batches() -> Iterator[dict[str, np.ndarray]]:
-        n = len(arrays["user"])
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        for start in starts:
-            rows = order[start : start + batch_size]
-            batch = {key: value[rows] for key, value in arrays.items()}
-            if num_negatives:
-                batch["negatives"] = sampler.sample(batch["targets"], num_negatives, rng)
-            yield batch
-
-    example = {key: value[:1] for key, value in arrays.items()}
-    if num_negatives:
-        example["negatives"] = np.zeros((1, max_len, num_negatives), np.int32)
-    return _from_batches(batches, example, len(starts))
-
-
-def cloze_dataset(
-    sequences: Sequences,
-    *,
-    max_len: int,
-    batch_size: int,
-    num_items: int,
-    mask_prob: float = 0.2,
-    shuffle: bool = True,
-    seed: int | np.random.Generator = 0,
-    drop_remainder: bool = False,
-) -> tf.data.Dataset:
-    """A tf.data pipeline of masked-item (cloze) batches for bidirectional models (BERT4Rec).
-
-    Each user's latest ``L`` items are taken; see :func:`cloze_mask` for the masking. The mask
-    token is ``num_items + 1``, so the embedding table has ``N + 2`` rows.
-
-    Returns:
-        A dataset of dicts with ``inputs`` (B, L) int32, ``labels`` (B, L) int32, ``label_mask``
-        (B, L) bool (True = hidden item to predict), ``mask`` (B, L) bool (real items),
-        ``user`` (B,) int64.
-    """
-    padded, mask = left_pad(sequences, max_len)
-    keep = mask.any(axis=1)
-    padded, mask, users = padded[keep], mask[keep], sequences.users[keep]
-    rng = _rng(seed)
-    starts = _batch_starts(len(users), batch_size, drop_remainder)
-
-    def batches() -> Iterator[dict[str, np.ndarray]]:
-        order = rng.permutation(len(users)) if shuffle else np.arange(len(users))
-        for start in starts:
-            rows = order[start : start + batch_size]
-            batch = cloze_mask(
-                padded[rows], mask[rows], mask_prob=mask_prob, mask_token=num_items + 1, rng=rng
-            )
-            batch["user"] = users[rows]
-            yield batch
-
-    example = cloze_mask(
-        padded[:1], mask[:1], mask_prob=0.0, mask_token=1, rng=np.random.default_rng(0)
-    )
-    example["user"] = users[:1]
-    return _from_batches(batches, example, len(starts))
-
-
-def evaluation_dataset(
-    history: Sequences,
-    targets: pd.DataFrame,
-    *,
-    max_len: int,
-    batch_size: int,
-    mask_token: int | None = None,
-) -> tf.data.Dataset:
-    """Evaluation batches (history -> held-out item), in the order of ``targets``, not shuffled.
-
-    See :func:`evaluation_arrays` for the arguments and the arrays; the dataset yields them in
-    batches of ``batch_size`` as dicts ``inputs`` (B, L), ``mask`` (B, L), ``target`` (B,),
-    ``user`` (B,).
-    """
-    arrays = evaluation_arrays(history, targets, max_len, mask_token=mask_token)
-    _batch_starts(len(arrays["user"]), batch_size, False)
-    return tf.data.Dataset.from_tensor_slices(arrays).batch(batch_size)

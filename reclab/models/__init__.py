@@ -1,7 +1,8 @@
 """Models: embeddings, attention, sequence encoders and the scoring of the catalogue.
 
 Every model scores the whole catalogue for the next item from a history, so evaluation and
-recommendation never special-case a model.
+recommendation never special-case a model; :data:`MODELS` (``reclab.models.registry``) lists
+every model the book trains by name, for :func:`reclab.training.fit` and the command line.
 
 Attention pieces (chapter "Attention, from the formula up"): additive attention pooling
 (:func:`additive_attention`, :class:`AdditiveAttentionPooling`), scaled dot-product and multi-head
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from reclab.models.additive_attention import AdditiveAttentionPooling, additive_attention
 from reclab.models.attention import masked_softmax, scaled_dot_product_attention
-from reclab.models.base import Scorer, check_scores, score_fn
+from reclab.models.base import Scorer, check_scores, coerce_config, score_fn
 from reclab.models.baselines import MarkovChain, Popularity
 from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig, gru_step
 from reclab.models.masks import attention_mask, causal_mask, padding_mask
@@ -23,17 +24,18 @@ from reclab.models.matrix_factorization import MatrixFactorization, MatrixFactor
 from reclab.models.multi_head import multi_head_attention
 from reclab.models.neumf import NeuMF, NeuMFConfig
 from reclab.models.next_item import IncompatibleModelError, NextItemModel
-from reclab.models.pair_datasets import candidate_dataset, rating_dataset
 from reclab.models.positions import (
     LearnedPositionEmbedding,
     SinusoidalPositionEmbedding,
     sinusoidal_positions,
 )
+from reclab.models.registry import MODELS, ModelSpec, build_model, model_spec, register_model
 from reclab.models.sasrec import SASRec, SASRecConfig
 from reclab.models.scoring import dot_scores
 from reclab.models.transformer import TransformerBlock
 
 __all__ = [
+    "MODELS",
     "AdditiveAttentionPooling",
     "GRU4Rec",
     "GRU4RecConfig",
@@ -42,6 +44,7 @@ __all__ = [
     "MarkovChain",
     "MatrixFactorization",
     "MatrixFactorizationConfig",
+    "ModelSpec",
     "NeuMF",
     "NeuMFConfig",
     "NextItemModel",
@@ -53,15 +56,17 @@ __all__ = [
     "TransformerBlock",
     "additive_attention",
     "attention_mask",
-    "candidate_dataset",
+    "build_model",
     "causal_mask",
     "check_scores",
+    "coerce_config",
     "dot_scores",
     "gru_step",
     "masked_softmax",
+    "model_spec",
     "multi_head_attention",
     "padding_mask",
-    "rating_dataset",
+    "register_model",
     "scaled_dot_product_attention",
     "score_fn",
     "sinusoidal_positions",

@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Scorer", "check_scores", "score_fn"]
+__all__ = ["Scorer", "check_scores", "coerce_config", "score_fn"]
 
 
 @runtime_checkable
@@ -21,6 +21,11 @@ class Scorer(Protocol):
 
     Item ids are ``1..num_items``; id 0 is padding. A history is a row of item ids in time
     order, **left-padded** with 0, so its last column is the most recent item.
+
+    Trainable models also say what they learn from, in a class attribute ``reads``:
+    ``"histories"`` (sequence models, trained on next-item windows) or ``"users"`` (models with
+    a vector per user, trained on (user, item) events). Count models have none: they are
+    fitted on the training sequences. :func:`reclab.training.fit` reads it.
     """
 
     #: :math:`N`, the number of real items (ids ``1..N``).
@@ -62,3 +67,28 @@ def score_fn(model: Scorer, *, with_users: bool = False) -> Callable[[Any], np.n
     if with_users:
         return lambda batch: model.score(np.asarray(batch[0]), np.asarray(batch[1]))
     return lambda histories: model.score(np.asarray(histories))
+
+
+def coerce_config(config_class: type, config: Any, where: str) -> Any:
+    """A model's configuration from ``None`` (the defaults), a dict of fields or an instance.
+
+    Every model of RecLab takes its configuration this one way; the configuration validates
+    itself when constructed (its ``__post_init__``).
+
+    Raises:
+        TypeError: ``config`` is none of these, or a dict holds an unknown field.
+        ValueError: a field is invalid (the configuration names it).
+    """
+    if config is None:
+        return config_class()
+    if isinstance(config, dict):
+        try:
+            return config_class(**config)
+        except TypeError as error:
+            raise TypeError(f"{where}: {error}") from None
+    if not isinstance(config, config_class):
+        raise TypeError(
+            f"{where}: config must be a {config_class.__name__} (or a dict of its fields), "
+            f"got {type(config).__name__}"
+        )
+    return config

@@ -23,16 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from reclab.checks import number_at_least, positive_int
 from reclab.data.sequences import Sequences
 from reclab.formulas import implements
 
 __all__ = ["MarkovChain", "Popularity"]
-
-
-def _check_num_items(num_items: Any, where: str) -> int:
-    if isinstance(num_items, bool) or not isinstance(num_items, (int, np.integer)) or num_items < 1:
-        raise ValueError(f"{where}: num_items must be a positive integer (N), got {num_items!r}")
-    return int(num_items)
 
 
 def _events_and_pairs(
@@ -101,7 +96,7 @@ class Popularity:
     """
 
     def __init__(self, num_items: int) -> None:
-        self.num_items = _check_num_items(num_items, "Popularity")
+        self.num_items = positive_int(num_items, "num_items", "Popularity")
         self.counts: np.ndarray | None = None  # (N + 1,) float64, counts[0] = 0
 
     def fit(self, sequences: Sequences | np.ndarray) -> Popularity:
@@ -151,13 +146,10 @@ class MarkovChain:
     """
 
     def __init__(self, num_items: int, *, popularity_weight: float = 0.0) -> None:
-        self.num_items = _check_num_items(num_items, "MarkovChain")
-        if not np.isfinite(popularity_weight) or popularity_weight < 0:
-            raise ValueError(
-                f"MarkovChain: popularity_weight must be a finite number >= 0, "
-                f"got {popularity_weight!r}"
-            )
-        self.popularity_weight = float(popularity_weight)
+        self.num_items = positive_int(num_items, "num_items", "MarkovChain")
+        self.popularity_weight = number_at_least(
+            popularity_weight, 0.0, "popularity_weight", "MarkovChain"
+        )
         self._indptr: np.ndarray | None = None  # (N + 2,) row starts, by previous item
         self._next: np.ndarray | None = None  # (P,) following item of each distinct pair
         self._counts: np.ndarray | None = None  # (P,) c(i -> j) of each distinct pair

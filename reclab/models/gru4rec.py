@@ -28,9 +28,11 @@ same thing (tested).
 
 Deliberate differences from the paper, listed in :class:`GRU4RecConfig`: user histories instead
 of sessions, padded mini-batches instead of session-parallel ones, full-softmax cross-entropy
-(the paper's TOP1/BPR losses were replaced by cross-entropy in the authors' later work, Hidasi &
-Karatzoglou 2018) with Adam instead of Adagrad, and an item-embedding input layer (the paper
-feeds one-hot vectors; its code offers embeddings as an option).
+over the whole catalogue instead of the paper's TOP1 and BPR losses over sampled items (the
+authors' later paper, Hidasi & Karatzoglou 2018, proposes TOP1-max and BPR-max, still over
+samples; full cross-entropy is how Klenitskiy & Vasilev 2023 train GRU4Rec next to SASRec),
+Adam instead of Adagrad, and an item-embedding input layer (the paper feeds one-hot vectors;
+its code offers embeddings as an option).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from reclab.checks import fraction, positive_int
 from reclab.formulas import implements
 from reclab.models.next_item import NextItemModel
 
@@ -106,14 +109,10 @@ class GRU4RecConfig:
     num_layers: int = 1
     dropout: float = 0.3
 
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first invalid field."""
+    def __post_init__(self) -> None:
         for name in ("max_len", "dim", "hidden", "num_layers"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"GRU4RecConfig: {name} must be a positive integer, got {value!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"GRU4RecConfig: dropout must be in [0, 1), got {self.dropout!r}")
+            positive_int(getattr(self, name), name, "GRU4RecConfig")
+        fraction(self.dropout, "dropout", "GRU4RecConfig")
 
 
 @keras.saving.register_keras_serializable(package="reclab")
@@ -137,6 +136,15 @@ class GRU4Rec(NextItemModel):
     """
 
     config_class = GRU4RecConfig
+
+    @staticmethod
+    def parameter_count(num_items: int, num_users: int, config: GRU4RecConfig) -> int:
+        """The number of weights, from the configuration alone (``num_users`` is unused)."""
+        total, width = (num_items + 1) * config.dim, config.dim
+        for _ in range(config.num_layers):
+            total += 3 * (width * config.hidden + config.hidden * config.hidden + config.hidden)
+            width = config.hidden
+        return total + (num_items + 1) * (config.hidden + 1)  # output table and bias
 
     def __init__(
         self,

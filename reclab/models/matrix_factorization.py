@@ -26,27 +26,22 @@ import keras
 import numpy as np
 from keras import ops
 
+from reclab.checks import number_at_least, positive_int, positive_number
 from reclab.formulas import implements
-from reclab.models.base import check_scores
+from reclab.models.base import check_scores, coerce_config
+from reclab.models.scoring import dot_scores
 
-__all__ = ["MatrixFactorization", "MatrixFactorizationConfig"]
-
-
-def _positive_int(value: Any, name: str, where: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
+__all__ = ["MatrixFactorization", "MatrixFactorizationConfig", "check_user_ids"]
 
 
 @dataclass(frozen=True)
 class MatrixFactorizationConfig:
-    """Hyper-parameters of :class:`MatrixFactorization`.
+    """Hyper-parameters of :class:`MatrixFactorization` (the sizes come from the data).
 
     Attributes:
-        num_users: :math:`U`; user ids are ``1..U`` (0 unused, as for items).
-        num_items: :math:`N`; item ids are ``1..N``, 0 is padding.
-        embedding_dim: :math:`d`, the length of :math:`\\mathbf{p}_u` and
-            :math:`\\mathbf{e}_i`. Default 32 (Koren et al. 2009 report 10 to 200 factors;
-            Rendle et al. 2020 use 16 to 192).
+        dim: :math:`d`, the length of :math:`\\mathbf{p}_u` and :math:`\\mathbf{e}_i`.
+            Default 32 (Koren et al. 2009 report 10 to 200 factors; Rendle et al. 2020 use 16
+            to 192).
         use_bias: add :math:`\\mu + b_u + b_i`; ``False`` leaves the plain dot product
             (biases do not change a user's ranking except through :math:`b_i`).
         global_mean: :math:`\\mu`, fixed (not trained): the mean training rating for
@@ -54,13 +49,10 @@ class MatrixFactorizationConfig:
         l2: :math:`\\lambda`, the weight of the L2 penalty on the batch's embeddings and
             biases. Default 0.0; ratings on MovieLens want about 1e-4 to 1e-3 with Adam.
         init_stddev: standard deviation of the normal initialiser of :math:`\\mathbf{P}` and
-            :math:`\\mathbf{E}` (biases start at 0). Default 0.1 (Rendle et al. 2020 use
-            :math:`1/\\sqrt{d}`-scaled small normals).
+            :math:`\\mathbf{E}` (biases start at 0). Default 0.1.
     """
 
-    num_users: int
-    num_items: int
-    embedding_dim: int = 32
+    dim: int = 32
     use_bias: bool = True
     global_mean: float = 0.0
     l2: float = 0.0
@@ -68,15 +60,23 @@ class MatrixFactorizationConfig:
 
     def __post_init__(self) -> None:
         where = "MatrixFactorizationConfig"
-        _positive_int(self.num_users, "num_users", where)
-        _positive_int(self.num_items, "num_items", where)
-        _positive_int(self.embedding_dim, "embedding_dim", where)
-        if not np.isfinite(self.global_mean):
-            raise ValueError(f"{where}: global_mean must be finite, got {self.global_mean!r}")
-        if not (np.isfinite(self.l2) and self.l2 >= 0):
-            raise ValueError(f"{where}: l2 must be a finite number >= 0, got {self.l2!r}")
-        if not (np.isfinite(self.init_stddev) and self.init_stddev > 0):
-            raise ValueError(f"{where}: init_stddev must be > 0, got {self.init_stddev!r}")
+        positive_int(self.dim, "dim", where)
+        number_at_least(self.global_mean, -np.inf, "global_mean", where)
+        number_at_least(self.l2, 0.0, "l2", where)
+        positive_number(self.init_stddev, "init_stddev", where)
+
+
+def check_user_ids(users: Any, num_users: int, where: str) -> np.ndarray:
+    """``users`` as a ``(B,)`` int array of ids in ``0..num_users``, or a ``ValueError``."""
+    if users is None:
+        raise ValueError(
+            f"{where}: users is required (a (B,) array of user ids): this model has a vector "
+            "per user; evaluate it on an EvaluationSet, which carries the user ids"
+        )
+    users = np.asarray(users).astype(np.int64).reshape(-1)
+    if users.size and (users.min() < 0 or users.max() > num_users):
+        raise ValueError(f"{where}: user ids must be in [0, {num_users}]")
+    return users
 
 
 @keras.saving.register_keras_serializable(package="reclab")
@@ -84,63 +84,103 @@ class MatrixFactorizationConfig:
 class MatrixFactorization(keras.Model):
     """:math:`\\hat{r}_{ui} = \\mu + b_u + b_i + \\mathbf{p}_u^\\top \\mathbf{e}_i`.
 
-    ``call`` takes a dict ``{"user": (B,), "item": (B,) or (B, C)}`` of integer ids and returns
-    scores of the same shape as ``item``: ``(B,)`` for ratings, ``(B, C)`` for a positive and
-    ``C - 1`` sampled negatives (the form :mod:`reclab.losses`' candidate losses take).
+    ``call`` takes a dict of integer ids: ``{"user": (B,), "item": (B,) or (B, C)}`` returns
+    scores of the shape of ``item`` (``(B,)`` for ratings, ``(B, C)`` for a positive and ``C - 1``
+    sampled negatives, the form of :mod:`reclab.losses`' candidate losses); ``{"user": (B,)}``
+    alone returns the scores of every item id, ``(B, N + 1)`` (for a full softmax).
     :meth:`score` implements :class:`reclab.models.Scorer`: it needs ``users`` and ignores the
     histories (matrix factorisation has no notion of order).
 
     Args:
-        config: a :class:`MatrixFactorizationConfig`, or ``None`` with the same fields as
-            keyword arguments.
+        num_users: :math:`U`; user ids are ``1..U`` (0 is unused, as for items).
+        num_items: :math:`N`; item ids are ``1..N``, 0 is padding.
+        config: a :class:`MatrixFactorizationConfig` (or its fields as a dict).
 
     Example:
-        >>> mf = MatrixFactorization(MatrixFactorizationConfig(num_users=3, num_items=5,
-        ...                                                     embedding_dim=4))
+        >>> mf = MatrixFactorization(3, 5, MatrixFactorizationConfig(dim=4))
         >>> mf({"user": np.array([1, 2]), "item": np.array([[1, 2, 3], [4, 5, 1]])}).shape
         TensorShape([2, 3])
+        >>> mf({"user": np.array([1, 2])}).shape                  # every item id
+        TensorShape([2, 6])
         >>> mf.score(np.zeros((2, 1), int), users=np.array([1, 3])).shape
         (2, 6)
     """
 
+    config_class = MatrixFactorizationConfig
+
+    @staticmethod
+    def parameter_count(num_items: int, num_users: int, config: MatrixFactorizationConfig) -> int:
+        """The number of weights, from the configuration alone."""
+        rows = (num_users + 1) + (num_items + 1)
+        return rows * config.dim + (rows if config.use_bias else 0)
+
+    #: Learns from (user, item) events (see :class:`~reclab.models.Scorer`).
+    reads = "users"
+
     def __init__(
-        self, config: MatrixFactorizationConfig | dict | None = None, **kwargs: Any
+        self,
+        num_users: int,
+        num_items: int,
+        config: MatrixFactorizationConfig | dict | None = None,
+        **kwargs: Any,
     ) -> None:
-        base_kwargs = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype") if k in kwargs}
-        if config is None:
-            config = MatrixFactorizationConfig(**kwargs)
-        elif isinstance(config, dict):
-            config = MatrixFactorizationConfig(**config)
-        elif kwargs:
-            raise TypeError(f"MatrixFactorization: unexpected arguments {sorted(kwargs)}")
-        super().__init__(**base_kwargs)
+        super().__init__(**kwargs)
+        config = coerce_config(MatrixFactorizationConfig, config, "MatrixFactorization")
+        self.num_users = positive_int(num_users, "num_users", "MatrixFactorization")
+        self.num_items = positive_int(num_items, "num_items", "MatrixFactorization")
         self.config = config
-        self.num_items = config.num_items
+
+    def build(self, input_shape: Any = None) -> None:
+        """Create the tables (done by :func:`reclab.training.fit` after seeding, or on use).
+
+        The initialiser is made here, not in ``__init__``: a Keras initialiser draws its seed
+        when it is created, so a model built after :func:`reclab.seeding.set_seed` starts from
+        the same weights for the same seed.
+        """
+        if self.built:
+            return
+        config = self.config
         init = keras.initializers.RandomNormal(stddev=config.init_stddev)
         self.user_embedding = keras.layers.Embedding(
-            config.num_users + 1, config.embedding_dim, embeddings_initializer=init, name="P"
+            self.num_users + 1, config.dim, embeddings_initializer=init, name="P"
         )  # P: (U + 1, d)
         self.item_embedding = keras.layers.Embedding(
-            config.num_items + 1, config.embedding_dim, embeddings_initializer=init, name="Q"
+            self.num_items + 1, config.dim, embeddings_initializer=init, name="Q"
         )  # Q: (N + 1, d)
-        self.user_embedding.build()
-        self.item_embedding.build()
+        tables = [self.user_embedding, self.item_embedding]
         if config.use_bias:
             self.user_bias = keras.layers.Embedding(
-                config.num_users + 1, 1, embeddings_initializer="zeros", name="b_user"
+                self.num_users + 1, 1, embeddings_initializer="zeros", name="b_user"
             )  # (U + 1, 1)
             self.item_bias = keras.layers.Embedding(
-                config.num_items + 1, 1, embeddings_initializer="zeros", name="b_item"
+                self.num_items + 1, 1, embeddings_initializer="zeros", name="b_item"
             )  # (N + 1, 1)
-            self.user_bias.build()
-            self.item_bias.build()
+            tables += [self.user_bias, self.item_bias]
+        for table in tables:
+            table.build()
+        self.built = True
+
+    def get_build_config(self) -> dict[str, Any]:
+        return {"input_shape": None}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        self.build()
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
-        users, items = inputs["user"], inputs["item"]
+        users = inputs["user"]
+        p = self.user_embedding(users)  # (B, d)
+        if "item" not in inputs:  # every item id: (B, N + 1)
+            scores = dot_scores(p, self.item_embedding.embeddings)
+            if self.config.use_bias:
+                b_i = ops.squeeze(self.item_bias.embeddings, -1)  # (N + 1,)
+                scores = scores + self.user_bias(users) + b_i + self.config.global_mean
+            if training and self.config.l2 > 0:
+                self.add_loss(self.config.l2 * ops.mean(ops.sum(ops.square(p), axis=-1)))
+            return scores
+        items = inputs["item"]
         single = len(items.shape) == 1
         if single:
             items = ops.expand_dims(items, -1)  # (B, 1)
-        p = self.user_embedding(users)  # (B, d)
         q = self.item_embedding(items)  # (B, C, d)
         scores = ops.einsum("bd,bcd->bc", p, q)  # (B, C)
         penalty = ops.sum(ops.square(p), axis=-1) + ops.mean(ops.sum(ops.square(q), -1), -1)
@@ -159,35 +199,33 @@ class MatrixFactorization(keras.Model):
         ``histories`` is accepted for the :class:`~reclab.models.Scorer` interface and only
         its length is checked against ``users``.
         """
-        if users is None:
-            raise ValueError(
-                "MatrixFactorization.score: users is required (a (B,) array of user ids); "
-                "use reclab.models.score_fn(model, with_users=True) with the evaluators"
-            )
-        users = np.asarray(users).astype(np.int64).reshape(-1)
+        users = check_user_ids(users, self.num_users, "MatrixFactorization.score")
+        self.build()
         if histories is not None and len(histories) != len(users):
             raise ValueError(
                 f"MatrixFactorization.score: {len(histories)} histories but {len(users)} users"
             )
-        if users.size and (users.min() < 0 or users.max() > self.config.num_users):
-            raise ValueError(
-                f"MatrixFactorization.score: user ids must be in [0, {self.config.num_users}]"
-            )
         p = self.user_embedding.embeddings.numpy()[users]  # (B, d)
         q = self.item_embedding.embeddings.numpy()  # (N + 1, d)
-        scores = p @ q.T  # (B, N + 1)
+        scores = np.asarray(dot_scores(p, q))  # (B, N + 1)
         if self.config.use_bias:
-            scores += self.user_bias.embeddings.numpy()[users]  # (B, 1)
-            scores += self.item_bias.embeddings.numpy()[:, 0] + self.config.global_mean
+            scores = scores + self.user_bias.embeddings.numpy()[users]  # (B, 1)
+            scores = scores + self.item_bias.embeddings.numpy()[:, 0] + self.config.global_mean
         scores[:, 0] = -np.inf
         return check_scores(scores, len(users), self.num_items, "MatrixFactorization.score")
 
     def item_vectors(self) -> np.ndarray:
         """``(N + 1, d)``: the learned item embeddings :math:`\\mathbf{E}` (row 0 = padding)."""
+        self.build()
         return self.item_embedding.embeddings.numpy()
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "config": dataclasses.asdict(self.config)}
+        return {
+            "name": self.name,
+            "num_users": self.num_users,
+            "num_items": self.num_items,
+            "config": dataclasses.asdict(self.config),
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> MatrixFactorization:

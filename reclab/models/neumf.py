@@ -29,8 +29,10 @@ import keras
 import numpy as np
 from keras import ops
 
+from reclab.checks import fraction, number_at_least, one_of, positive_int, positive_number
 from reclab.formulas import implements
-from reclab.models.base import check_scores
+from reclab.models.base import check_scores, coerce_config
+from reclab.models.matrix_factorization import check_user_ids
 
 __all__ = ["NeuMF", "NeuMFConfig"]
 
@@ -42,8 +44,6 @@ class NeuMFConfig:
     """Hyper-parameters of :class:`NeuMF`; the defaults are the paper's official code's.
 
     Attributes:
-        num_users: :math:`U`; user ids are ``1..U`` (0 unused).
-        num_items: :math:`N`; item ids are ``1..N``, 0 is padding.
         variant: ``"gmf"``, ``"mlp"`` or ``"neumf"`` (default).
         mf_dim: length of the GMF embeddings :math:`\\mathbf{p}^G_u, \\mathbf{e}^G_i`.
             Default 8 (the paper's "predictive factors" 8; it also reports 16, 32, 64).
@@ -60,8 +60,6 @@ class NeuMFConfig:
             of 0.01)").
     """
 
-    num_users: int
-    num_items: int
     variant: str = "neumf"
     mf_dim: int = 8
     mlp_layers: tuple[int, ...] = (64, 32, 16, 8)
@@ -71,27 +69,21 @@ class NeuMFConfig:
 
     def __post_init__(self) -> None:
         where = "NeuMFConfig"
-        for name in ("num_users", "num_items", "mf_dim"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
-        if self.variant not in VARIANTS:
-            raise ValueError(f"{where}: variant must be one of {VARIANTS}, got {self.variant!r}")
-        layers = tuple(int(w) for w in self.mlp_layers)
-        if self.variant != "gmf" and (
-            len(layers) < 2 or min(layers) < 1 or layers[0] % 2 or layers != tuple(self.mlp_layers)
-        ):
-            raise ValueError(
-                f"{where}: mlp_layers must hold at least two positive integer widths with an "
-                f"even first width (two halves: user and item), got {self.mlp_layers!r}"
-            )
-        object.__setattr__(self, "mlp_layers", layers)  # a list from JSON becomes a tuple
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"{where}: dropout must be in [0, 1), got {self.dropout!r}")
-        if not (np.isfinite(self.l2) and self.l2 >= 0):
-            raise ValueError(f"{where}: l2 must be a finite number >= 0, got {self.l2!r}")
-        if not (np.isfinite(self.init_stddev) and self.init_stddev > 0):
-            raise ValueError(f"{where}: init_stddev must be > 0, got {self.init_stddev!r}")
+        one_of(self.variant, VARIANTS, "variant", where)
+        positive_int(self.mf_dim, "mf_dim", where)
+        layers = tuple(self.mlp_layers)
+        if self.variant != "gmf":
+            for width in layers:
+                positive_int(width, "mlp_layers", where)
+            if len(layers) < 2 or layers[0] % 2:
+                raise ValueError(
+                    f"{where}: mlp_layers must hold at least two positive integer widths with "
+                    f"an even first width (two halves: user and item), got {self.mlp_layers!r}"
+                )
+        object.__setattr__(self, "mlp_layers", tuple(int(w) for w in layers))  # JSON lists
+        fraction(self.dropout, "dropout", where)
+        number_at_least(self.l2, 0.0, "l2", where)
+        positive_number(self.init_stddev, "init_stddev", where)
 
 
 @keras.saving.register_keras_serializable(package="reclab")
@@ -111,31 +103,65 @@ class NeuMF(keras.Model):
     (GMF keeps only the first block, MLP only the second.) ``call`` takes
     ``{"user": (B,), "item": (B,) or (B, C)}`` and returns logits of the shape of ``item``.
     :meth:`score` implements :class:`reclab.models.Scorer` and needs ``users``; it runs the
-    network on every (user, item) pair, in chunks of users.
+    network on every (user, item) pair, in chunks of users. Training with a full softmax would
+    run it on every item for every event, so NeuMF trains with sampled objectives only.
+
+    Args:
+        num_users: :math:`U`; user ids are ``1..U`` (0 unused).
+        num_items: :math:`N`; item ids are ``1..N``, 0 is padding.
+        config: a :class:`NeuMFConfig` (or its fields as a dict).
 
     Example:
-        >>> model = NeuMF(NeuMFConfig(num_users=3, num_items=5, mlp_layers=(8, 4)))
+        >>> model = NeuMF(3, 5, NeuMFConfig(mlp_layers=(8, 4)))
         >>> model({"user": np.array([1, 2]), "item": np.array([[1, 2, 3], [4, 5, 1]])}).shape
         TensorShape([2, 3])
         >>> model.score(np.zeros((2, 1), int), users=np.array([1, 3])).shape
         (2, 6)
     """
 
-    def __init__(self, config: NeuMFConfig | dict | None = None, **kwargs: Any) -> None:
-        base_kwargs = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype") if k in kwargs}
-        if config is None:
-            config = NeuMFConfig(**kwargs)
-        elif isinstance(config, dict):
-            config = NeuMFConfig(**config)
-        elif kwargs:
-            raise TypeError(f"NeuMF: unexpected arguments {sorted(kwargs)}")
-        super().__init__(**base_kwargs)
+    config_class = NeuMFConfig
+
+    @staticmethod
+    def parameter_count(num_items: int, num_users: int, config: NeuMFConfig) -> int:
+        """The number of weights, from the configuration alone."""
+        rows = (num_users + 1) + (num_items + 1)
+        total, width = 0, 0
+        if config.variant in ("gmf", "neumf"):
+            total, width = rows * config.mf_dim, config.mf_dim
+        if config.variant in ("mlp", "neumf"):
+            layers = config.mlp_layers
+            total += rows * (layers[0] // 2)
+            total += sum(a * b + b for a, b in zip(layers[:-1], layers[1:], strict=True))
+            width += layers[-1]
+        return total + width + 1  # the output layer h and its bias
+
+    #: Learns from (user, item) events (see :class:`~reclab.models.Scorer`).
+    reads = "users"
+    #: A full softmax would run the network on every item for every event.
+    supports_full_softmax = False
+
+    def __init__(
+        self,
+        num_users: int,
+        num_items: int,
+        config: NeuMFConfig | dict | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        config = coerce_config(NeuMFConfig, config, "NeuMF")
+        self.num_users = positive_int(num_users, "num_users", "NeuMF")
+        self.num_items = positive_int(num_items, "num_items", "NeuMF")
         self.config = config
-        self.num_items = config.num_items
-        init = keras.initializers.RandomNormal(stddev=config.init_stddev)
-        users, items = config.num_users + 1, config.num_items + 1
         self.use_gmf = config.variant in ("gmf", "neumf")
         self.use_mlp = config.variant in ("mlp", "neumf")
+
+    def build(self, input_shape: Any = None) -> None:
+        """Create the layers (done by :func:`reclab.training.fit` after seeding, or on use)."""
+        if self.built:
+            return
+        config = self.config
+        init = keras.initializers.RandomNormal(stddev=config.init_stddev)
+        users, items = self.num_users + 1, self.num_items + 1
         width = 0
         if self.use_gmf:
             self.gmf_user = keras.layers.Embedding(
@@ -171,8 +197,21 @@ class NeuMF(keras.Model):
             1, kernel_initializer="lecun_uniform", name="h"
         )  # h: (width, 1)
         self.output_layer.build((None, width))
+        self.built = True
+
+    def get_build_config(self) -> dict[str, Any]:
+        return {"input_shape": None}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        self.build()
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
+        if "item" not in inputs:
+            raise ValueError(
+                "NeuMF: inputs need 'item' ids (B,) or (B, C): NeuMF scores (user, item) pairs "
+                "with a network, so it trains with sampled objectives (bce, bpr, "
+                "sampled-softmax, gbce), not with the full softmax"
+            )
         users, items = inputs["user"], inputs["item"]
         single = len(items.shape) == 1
         if single:
@@ -210,16 +249,10 @@ class NeuMF(keras.Model):
         ``histories`` is accepted for the :class:`~reclab.models.Scorer` interface (only its
         length is checked). ``chunk_pairs`` bounds the (user, item) pairs per forward pass.
         """
-        if users is None:
-            raise ValueError(
-                "NeuMF.score: users is required (a (B,) array of user ids); use "
-                "reclab.models.score_fn(model, with_users=True) with the evaluators"
-            )
-        users = np.asarray(users).astype(np.int32).reshape(-1)
+        users = check_user_ids(users, self.num_users, "NeuMF.score").astype(np.int32)
+        self.build()
         if histories is not None and len(histories) != len(users):
             raise ValueError(f"NeuMF.score: {len(histories)} histories but {len(users)} users")
-        if users.size and (users.min() < 0 or users.max() > self.config.num_users):
-            raise ValueError(f"NeuMF.score: user ids must be in [0, {self.config.num_users}]")
         n_ids = self.num_items + 1
         rows = max(1, chunk_pairs // n_ids)
         all_items = np.arange(n_ids, dtype=np.int32)[None, :]  # (1, N + 1)
@@ -234,7 +267,12 @@ class NeuMF(keras.Model):
         return check_scores(out, len(users), self.num_items, "NeuMF.score")
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "config": dataclasses.asdict(self.config)}
+        return {
+            "name": self.name,
+            "num_users": self.num_users,
+            "num_items": self.num_items,
+            "config": dataclasses.asdict(self.config),
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> NeuMF:

@@ -28,6 +28,9 @@ import tensorflow as tf
 from keras import ops
 
 import reclab
+from reclab.checks import integer_at_least
+from reclab.models.base import coerce_config
+from reclab.models.scoring import dot_scores
 
 __all__ = ["IncompatibleModelError", "NextItemModel"]
 
@@ -67,26 +70,14 @@ class NextItemModel(keras.Model):
 
     #: The frozen dataclass that configures a subclass (each subclass sets its own).
     config_class: type = object
+    #: Sequence models learn from histories (see :class:`~reclab.models.Scorer`).
+    reads = "histories"
 
     @classmethod
     def resolve_config(cls, config: Any) -> Any:
-        """The subclass's config from ``None`` (the defaults), a dict of fields or an instance.
-
-        Raises:
-            TypeError: ``config`` is none of these.
-            ValueError: a field is invalid (the config's ``validate`` names it).
-        """
-        if config is None:
-            config = cls.config_class()
-        elif isinstance(config, dict):
-            config = cls.config_class(**config)
-        if not isinstance(config, cls.config_class):
-            raise TypeError(
-                f"{cls.__name__}: config must be a {cls.config_class.__name__}, "
-                f"got {type(config).__name__}"
-            )
-        config.validate()
-        return config
+        """The subclass's config from ``None``, a dict of fields or an instance
+        (:func:`reclab.models.coerce_config`)."""
+        return coerce_config(cls.config_class, config, cls.__name__)
 
     def __init__(
         self,
@@ -99,13 +90,10 @@ class NextItemModel(keras.Model):
     ) -> None:
         super().__init__(**kwargs)
         name = type(self).__name__
-        for arg, value, low in (("num_items", num_items, 2), ("max_len", max_len, 1)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-                raise ValueError(f"{name}: {arg} must be an integer >= {low}, got {value!r}")
+        self.num_items = integer_at_least(num_items, 2, "num_items", name)
+        self.max_len = integer_at_least(max_len, 1, "max_len", name)
         if reclab_version is not None:
             check_version(reclab_version, name)
-        self.num_items = int(num_items)
-        self.max_len = int(max_len)
         self.catalogue = catalogue
 
     # -- what a subclass implements ---------------------------------------------------------
@@ -134,7 +122,7 @@ class NextItemModel(keras.Model):
         hidden = self.encode(inputs, training=training)  # (B, L, d)
         table, bias = self.output_table()  # (N + 1, d), (N + 1,)
         if candidates is None:
-            logits = ops.einsum("bld,nd->bln", hidden, table)  # (B, L, N + 1)
+            logits = dot_scores(hidden, table)  # (B, L, N + 1)
             return logits if bias is None else logits + bias
         candidates = ops.cast(candidates, "int32")  # (B, L, C)
         vectors = ops.take(table, candidates, axis=0)  # (B, L, C, d)
@@ -177,7 +165,7 @@ class NextItemModel(keras.Model):
     def _last_logits(self, inputs: Any) -> Any:
         hidden = self.encode(inputs, training=False)[:, -1, :]  # (B, d): the latest position
         table, bias = self.output_table()
-        logits = ops.matmul(hidden, ops.transpose(table))  # (B, N + 1)
+        logits = dot_scores(hidden, table)  # (B, N + 1)
         return logits if bias is None else logits + bias
 
     def score(self, histories: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:

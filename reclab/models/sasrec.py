@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from reclab.checks import fraction, positive_int
 from reclab.formulas import implements
 from reclab.models.next_item import NextItemModel
 from reclab.models.positions import LearnedPositionEmbedding
@@ -79,18 +80,17 @@ class SASRecConfig:
             return cls(max_len=200, dim=50, dropout=0.2)
         return cls(max_len=50, dim=50, dropout=0.5)
 
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first invalid field."""
+    def __post_init__(self) -> None:
+        where = "SASRecConfig"
         for name in ("max_len", "dim", "num_blocks", "num_heads"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"SASRecConfig: {name} must be a positive integer, got {value!r}")
+            positive_int(getattr(self, name), name, where)
+        if self.ff_dim is not None:
+            positive_int(self.ff_dim, "ff_dim", where)
         if self.dim % self.num_heads:
             raise ValueError(
-                f"SASRecConfig: dim={self.dim} must be divisible by num_heads={self.num_heads}"
+                f"{where}: dim={self.dim} must be divisible by num_heads={self.num_heads}"
             )
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"SASRecConfig: dropout must be in [0, 1), got {self.dropout!r}")
+        fraction(self.dropout, "dropout", where)
 
 
 @keras.saving.register_keras_serializable(package="reclab")
@@ -116,6 +116,19 @@ class SASRec(NextItemModel):
     """
 
     config_class = SASRecConfig
+
+    @staticmethod
+    def parameter_count(num_items: int, num_users: int, config: SASRecConfig) -> int:
+        """The number of weights, from the configuration alone (``num_users`` is unused).
+
+        Item table :math:`(N + 1) d`, positions :math:`L d`, per block the attention
+        (:math:`4 d^2 + 4 d`), the feed-forward network (:math:`2 d f + f + d`) and two layer
+        norms (:math:`4 d`), and the final layer norm (:math:`2 d`).
+        """
+        d = config.dim
+        ff = d if config.ff_dim is None else config.ff_dim
+        block = (4 * d * d + 4 * d) + (2 * d * ff + ff + d) + 4 * d
+        return (num_items + 1) * d + config.max_len * d + config.num_blocks * block + 2 * d
 
     def __init__(
         self,

@@ -1,14 +1,21 @@
-"""Scoring the catalogue: the dot product between a sequence representation and item embeddings."""
+"""Scoring the catalogue: the dot product between a sequence representation and item embeddings.
+
+:func:`dot_scores` is the output layer of every sequence model
+(:class:`~reclab.models.NextItemModel` calls it for the whole catalogue) and of matrix
+factorisation's full-catalogue scores.
+"""
 
 from __future__ import annotations
 
-import tensorflow as tf
+from typing import Any
+
+from keras import ops
 
 from reclab.formulas import implements
 
 
 @implements("eq-dot-score")
-def dot_scores(hidden: tf.Tensor, item_embeddings: tf.Tensor) -> tf.Tensor:
+def dot_scores(hidden: Any, item_embeddings: Any) -> Any:
     r"""Score every item of the catalogue after each position of a sequence.
 
     .. math::
@@ -35,12 +42,12 @@ def dot_scores(hidden: tf.Tensor, item_embeddings: tf.Tensor) -> tf.Tensor:
         >>> import numpy as np
         >>> h = np.array([[1.0, 2.0]])                 # one user, d = 2
         >>> E = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # N = 3 items
-        >>> dot_scores(h, E).numpy().tolist()          # [1*1+2*0, 1*0+2*1, 1*1+2*1]
+        >>> ops.convert_to_numpy(dot_scores(h, E)).tolist()  # [1*1+2*0, 1*0+2*1, 1*1+2*1]
         [[1.0, 2.0, 3.0]]
     """
-    hidden = tf.convert_to_tensor(hidden)
-    item_embeddings = tf.convert_to_tensor(item_embeddings, dtype=hidden.dtype)
-    if item_embeddings.shape.rank != 2:
+    hidden = ops.convert_to_tensor(hidden)
+    item_embeddings = ops.cast(ops.convert_to_tensor(item_embeddings), hidden.dtype)
+    if len(item_embeddings.shape) != 2:
         raise ValueError(
             f"dot_scores: item_embeddings must have shape (N, d), got {item_embeddings.shape}"
         )
@@ -50,4 +57,4 @@ def dot_scores(hidden: tf.Tensor, item_embeddings: tf.Tensor) -> tf.Tensor:
             f"dot_scores: hidden states have size d={d_hidden} but item embeddings have "
             f"d={d_items}; both must use the same embedding size"
         )
-    return tf.einsum("...d,nd->...n", hidden, item_embeddings)  # (..., N)
+    return ops.einsum("...d,nd->...n", hidden, item_embeddings)  # (..., N)

@@ -18,11 +18,22 @@ Post-norm (``norm_first=False``, Vaswani et al. 2017 and BERT4Rec):
 :func:`reclab.models.attention_mask` (padding, and causal when ``causal=True``). Outputs at padded
 positions are set to zero, as SASRec does after every block.
 
-Differences from SASRec's official code (Kang & McAuley 2018, github.com/kang205/SASRec): its
-keys and values are the *un-normalised* inputs while the queries are normalised (here all three
-are normalised, the usual pre-norm block); its feed-forward layers are 1x1 convolutions (the same
-as per-position dense layers); the final layer norm after the last block belongs to the model, not
-to this block.
+Differences from SASRec's official code (Kang & McAuley 2018, github.com/kang205/SASRec,
+``modules.py``), all deliberate (this is the textbook pre-norm block of Keras'
+``MultiHeadAttention``):
+
+- its queries are layer-normalised but its keys and values are the *un-normalised* inputs; here
+  all three are normalised;
+- its residual connection adds the attention output to the *normalised* queries,
+  :math:`\operatorname{LN}_1(\mathbf{X}) + \operatorname{MultiHead}(\cdot)`; here it is added
+  to the block's input :math:`\mathbf{X}`;
+- it has no output projection after the heads are concatenated; ``MultiHeadAttention`` applies
+  one (:math:`\mathbf{W}^O`);
+- it applies dropout to the attention *weights* and inside the feed-forward network but not to
+  the attention output; here dropout is applied to the attention weights
+  (``attention_dropout``), to the attention output and to the feed-forward output;
+- its feed-forward layers are 1x1 convolutions (the same as per-position dense layers);
+- the final layer norm after the last block belongs to the model, not to this block.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from reclab.checks import fraction, positive_int
 from reclab.formulas import implements
 
 __all__ = ["TransformerBlock"]
@@ -48,8 +60,8 @@ class TransformerBlock(keras.layers.Layer):
         num_heads: number of heads :math:`H`.
         key_dim: size :math:`d_k` of each head's queries and keys; ``None`` means
             :math:`d / H` (then :math:`d` must be divisible by :math:`H`).
-        ff_dim: hidden size of the feed-forward network; ``None`` means :math:`4d` (Vaswani et
-            al.); SASRec uses :math:`d`.
+        ff_dim: hidden size of the feed-forward network (Vaswani et al. and BERT4Rec use
+            :math:`4d`, SASRec :math:`d`).
         dropout: dropout rate on the attention output and the feed-forward output (residual
             dropout), and inside the feed-forward network.
         attention_dropout: dropout on the attention weights; ``None`` means ``dropout``.
@@ -67,7 +79,7 @@ class TransformerBlock(keras.layers.Layer):
 
     Example:
         >>> import numpy as np
-        >>> block = TransformerBlock(num_heads=2, causal=True)
+        >>> block = TransformerBlock(num_heads=2, ff_dim=8, causal=True)
         >>> x = np.ones((1, 4, 8), "float32")
         >>> mask = np.array([[False, True, True, True]])
         >>> y = block(x, padding_mask=mask)
@@ -78,8 +90,8 @@ class TransformerBlock(keras.layers.Layer):
     def __init__(
         self,
         num_heads: int,
+        ff_dim: int,
         key_dim: int | None = None,
-        ff_dim: int | None = None,
         dropout: float = 0.0,
         attention_dropout: float | None = None,
         norm_first: bool = True,
@@ -89,16 +101,13 @@ class TransformerBlock(keras.layers.Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not isinstance(num_heads, int) or num_heads < 1:
-            raise ValueError(
-                f"TransformerBlock: num_heads must be a positive integer, got {num_heads!r}"
-            )
-        for name, rate in (("dropout", dropout), ("attention_dropout", attention_dropout)):
-            if rate is not None and not 0.0 <= rate < 1.0:
-                raise ValueError(f"TransformerBlock: {name} must be in [0, 1), got {rate!r}")
-        self.num_heads = num_heads
-        self.key_dim = key_dim
-        self.ff_dim = ff_dim
+        where = "TransformerBlock"
+        self.num_heads = positive_int(num_heads, "num_heads", where)
+        self.ff_dim = positive_int(ff_dim, "ff_dim", where)
+        self.key_dim = None if key_dim is None else positive_int(key_dim, "key_dim", where)
+        fraction(dropout, "dropout", where)
+        if attention_dropout is not None:
+            fraction(attention_dropout, "attention_dropout", where)
         self.dropout = float(dropout)
         self.attention_dropout = attention_dropout
         self.norm_first = bool(norm_first)
@@ -123,7 +132,7 @@ class TransformerBlock(keras.layers.Layer):
                     "pass key_dim explicitly"
                 )
             key_dim = dim // self.num_heads
-        ff_dim = 4 * dim if self.ff_dim is None else self.ff_dim
+        ff_dim = self.ff_dim
         rate = self.dropout if self.attention_dropout is None else self.attention_dropout
         self.attention = keras.layers.MultiHeadAttention(
             num_heads=self.num_heads, key_dim=key_dim, dropout=rate, name="attention"

@@ -9,7 +9,6 @@ one-line reason, a file from another reclab version or for another catalogue. Lo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zipfile
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 
 import reclab
 from reclab.models.next_item import IncompatibleModelError, check_version
@@ -29,7 +27,7 @@ __all__ = ["IncompatibleModelError", "catalogue_fingerprint", "load_model", "sav
 
 
 def catalogue_fingerprint(item_mapping: Any) -> str:
-    """A short hash of the raw item ids behind encoded ids ``1..N`` (their order included).
+    """A short hash of the raw ids behind encoded ids ``1..N`` (:meth:`IdMapping.fingerprint`).
 
     Example:
         >>> from reclab.data import IdMapping
@@ -37,13 +35,15 @@ def catalogue_fingerprint(item_mapping: Any) -> str:
         ...     IdMapping.fit([20, 10]))
         True
     """
-    raw = np.asarray(item_mapping.raw_ids)
-    digest = hashlib.sha256(np.ascontiguousarray(raw.astype(str)).tobytes())
-    return f"{len(raw)}-{digest.hexdigest()[:16]}"
+    return item_mapping.fingerprint()
 
 
 def save_model(
-    model: keras.Model, path: str | os.PathLike[str], *, item_mapping: Any = None
+    model: keras.Model,
+    path: str | os.PathLike[str],
+    *,
+    item_mapping: Any = None,
+    user_mapping: Any = None,
 ) -> Path:
     """Save a RecLab Keras model to ``path`` (``.keras``), with its catalogue fingerprint.
 
@@ -51,8 +51,11 @@ def save_model(
         model: a :class:`~reclab.models.SASRec`, :class:`~reclab.models.GRU4Rec` or another
             RecLab model whose config holds ``num_items``.
         path: the file, ending in ``.keras``.
-        item_mapping: the training :class:`~reclab.data.IdMapping`; its fingerprint is stored
-            (and checked by :func:`load_model` when given one).
+        item_mapping: the training :class:`~reclab.data.IdMapping` of items; its fingerprint
+            is stored (and checked by :func:`load_model` when given one).
+        user_mapping: the training mapping of users, for a model with user vectors
+            (:class:`~reclab.models.MatrixFactorization`): a model whose user ids were assigned
+            on other data must not score these users.
     """
     path = Path(path)
     if path.suffix != ".keras":
@@ -66,12 +69,15 @@ def save_model(
     catalogue = None if item_mapping is None else catalogue_fingerprint(item_mapping)
     if catalogue is not None and hasattr(model, "catalogue"):
         model.catalogue = catalogue
+    if not model.built:
+        model.build()  # RecLab models build from their configuration alone
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
     info = {
         "reclab_version": reclab.__version__,
         "num_items": int(num_items),
         "catalogue": catalogue,
+        "users": None if user_mapping is None else user_mapping.fingerprint(),
     }
     with zipfile.ZipFile(path, "a") as archive:  # Keras ignores files it does not know
         archive.writestr(INFO_FILE, json.dumps(info))
@@ -96,6 +102,7 @@ def load_model(
     path: str | os.PathLike[str],
     *,
     item_mapping: Any = None,
+    user_mapping: Any = None,
     num_items: int | None = None,
 ) -> keras.Model:
     """Load a model saved by :func:`save_model` (``safe_mode=True``) and check it fits.
@@ -104,13 +111,15 @@ def load_model(
         path: the ``.keras`` file.
         item_mapping: the :class:`~reclab.data.IdMapping` the caller will use; the file must
             have been saved for the same catalogue.
+        user_mapping: the user mapping the caller will use; a file saved with another one
+            (users relabelled) is refused.
         num_items: the catalogue size the caller expects.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not a ``.keras`` file.
+        ValueError: not a ``.keras`` file, or a damaged one.
         IncompatibleModelError: saved by another reclab major.minor version, or for another
-            catalogue.
+            catalogue or other users.
     """
     path = Path(path)
     if not path.is_file():
@@ -130,4 +139,18 @@ def load_model(
                 f"load_model: {str(path)!r} was trained on another catalogue (fingerprint "
                 f"{config.get('catalogue')}, expected {expected}); use the data it was trained on"
             )
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
+    if user_mapping is not None and config.get("users") not in (None, user_mapping.fingerprint()):
+        raise IncompatibleModelError(
+            f"load_model: {str(path)!r} was trained with other user ids (fingerprint "
+            f"{config.get('users')}, expected {user_mapping.fingerprint()}); its user vectors "
+            "would score the wrong users"
+        )
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as error:
+        if isinstance(error, IncompatibleModelError):
+            raise
+        raise ValueError(
+            f"load_model: {str(path)!r} is damaged or not a model saved by reclab "
+            f"({type(error).__name__}: {str(error).strip().splitlines()[0][:200]})"
+        ) from error

@@ -7,6 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reclab.metrics._ranks import id_mask
+from reclab.metrics.lists import top_k_with_scores
+
 __all__ = ["recommend", "top_k"]
 
 
@@ -25,7 +28,8 @@ def top_k(
         histories: ``(B, T)`` item ids, left-padded with 0.
         k: list length (at most the number of items left after exclusion; shorter lists are
             padded with id 0 and score ``-inf``).
-        exclude_seen: never list an item of the history.
+        exclude_seen: never list an item of the history (the book's protocol on data without
+            repeat consumption; ``EvaluationSet.exclude_seen`` says which applies).
         users: ``(B,)`` user ids, for models that need them.
 
     Returns:
@@ -34,18 +38,9 @@ def top_k(
     h = np.asarray(histories)
     if h.ndim != 2:
         raise ValueError(f"top_k: histories must be a (B, T) array, got shape {h.shape}")
-    if isinstance(k, bool) or int(k) != k or k < 1:
-        raise ValueError(f"top_k: k must be a positive integer, got {k!r}")
-    scores = np.asarray(model.score(h, users), dtype=np.float64).copy()  # (B, N + 1)
-    scores[:, 0] = -np.inf
-    if exclude_seen:
-        rows = np.repeat(np.arange(len(h)), h.shape[1])
-        scores[rows, h.reshape(-1)] = -np.inf  # id 0 (padding) is -inf anyway
-    k = min(int(k), scores.shape[1] - 1)
-    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]  # (B, k)
-    best = np.take_along_axis(scores, order, axis=1)
-    ids = np.where(np.isneginf(best), 0, order)
-    return ids, best
+    scores = np.asarray(model.score(h, users), dtype=np.float64)  # (B, N + 1)
+    exclude = id_mask(h, scores.shape, "histories", "top_k") if exclude_seen else None
+    return top_k_with_scores(scores, k, exclude=exclude)
 
 
 def recommend(

@@ -1,19 +1,18 @@
-"""Training: seeded batches, ``model.fit`` with the book's callbacks, and the protocol's data.
+"""Training: one entry point for every model, the objectives by name, and the book's callbacks.
 
-- :func:`prepare_next_item_data`: leave-last-out split -> training sequences, validation and
-  test sets (:class:`NextItemData`, :class:`EvaluationSet`);
-- :class:`TrainingConfig`: loss (``LOSSES``), optimiser, schedule, early stopping, seed;
-- :func:`fit`: ``model.fit`` with full-ranking validation on the validation split, early
-  stopping with best-weights restore, a NaN guard, a time limit and resumable backups;
-- :func:`training_windows`, :func:`next_item_dataset`: the batches, a function of
-  ``(seed, epoch)``.
+- :func:`fit`: trains a sequence model, a model with user vectors or a count model on a
+  :class:`reclab.data.NextItemData`, with full-ranking validation on the validation split,
+  early stopping with best-weights restore, a NaN guard, a time limit and resumable backups;
+- :class:`TrainingConfig`: objective, negatives, optimiser, schedule, early stopping, seed;
+- :data:`OBJECTIVES`: the training objectives by name (:func:`register_objective` adds one).
 """
 
 from __future__ import annotations
 
-from reclab.training.batches import EpochCounter, next_item_dataset, training_windows
 from reclab.training.callbacks import (
+    BackupMismatchError,
     EarlyStoppingOnValidation,
+    EpochCounter,
     FullRankingValidation,
     NaNGuard,
     ResumableBackup,
@@ -21,18 +20,27 @@ from reclab.training.callbacks import (
     TrainingDivergedError,
     TrainingLog,
 )
-from reclab.training.config import LOSSES, TrainingConfig
-from reclab.training.data import EvaluationSet, NextItemData, prepare_next_item_data
-from reclab.training.fit import TrainingHistory, fit, make_loss, negative_weights
+from reclab.training.config import LR_SCHEDULES, TrainingConfig
+from reclab.training.fit import MONITOR, TrainingHistory, fit, make_loss, negative_weights
+from reclab.training.objectives import (
+    OBJECTIVES,
+    SAMPLINGS,
+    Objective,
+    objective,
+    register_objective,
+)
 
 __all__ = [
-    "LOSSES",
+    "LR_SCHEDULES",
+    "MONITOR",
+    "OBJECTIVES",
+    "SAMPLINGS",
+    "BackupMismatchError",
     "EarlyStoppingOnValidation",
     "EpochCounter",
-    "EvaluationSet",
     "FullRankingValidation",
     "NaNGuard",
-    "NextItemData",
+    "Objective",
     "ResumableBackup",
     "TimeLimit",
     "TrainingConfig",
@@ -42,7 +50,6 @@ __all__ = [
     "fit",
     "make_loss",
     "negative_weights",
-    "next_item_dataset",
-    "prepare_next_item_data",
-    "training_windows",
+    "objective",
+    "register_objective",
 ]

@@ -16,12 +16,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from reclab.evaluation.full_ranking import evaluate_full_ranking
-from reclab.models.base import score_fn
-from reclab.training.data import EvaluationSet
+from reclab.data.prepared import EvaluationSet
+from reclab.evaluation.core import score_users
 
 __all__ = [
+    "BackupMismatchError",
     "EarlyStoppingOnValidation",
+    "EpochCounter",
     "FullRankingValidation",
     "NaNGuard",
     "ResumableBackup",
@@ -35,11 +36,34 @@ class TrainingDivergedError(FloatingPointError):
     """The training loss became NaN or infinite."""
 
 
-class FullRankingValidation(keras.callbacks.Callback):
-    """Evaluate the model on the validation set (full ranking, seen items excluded) after epochs.
+class BackupMismatchError(ValueError):
+    """A backup folder holds a run with another configuration or other data."""
 
-    Adds ``val_HR@K``, ``val_NDCG@K`` ... and ``val_seconds`` to the epoch's logs every
-    ``every`` epochs (and after the last epoch).
+
+class EpochCounter(keras.callbacks.Callback):
+    """The current epoch, for the data pipelines (``reclab.data.causal_dataset(epoch=...)``).
+
+    As a callback it follows ``model.fit``'s epochs; call it to read the epoch.
+    """
+
+    def __init__(self, value: int = 0) -> None:
+        super().__init__()
+        self.value = int(value)
+
+    def __call__(self) -> int:
+        return self.value
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.value = int(epoch)
+
+
+class FullRankingValidation(keras.callbacks.Callback):
+    """Evaluate the model on the validation set after epochs, under the set's protocol.
+
+    Full ranking of the catalogue, pessimistic ties, seen items excluded when
+    ``validation.exclude_seen``; the model is scored with the users' ids too, so models with user
+    vectors validate the same way as sequence models. Adds ``val_HR@K``, ``val_NDCG@K`` ... and
+    ``val_seconds`` to the epoch's logs every ``every`` epochs (and after the last epoch).
     """
 
     def __init__(
@@ -59,18 +83,24 @@ class FullRankingValidation(keras.callbacks.Callback):
         self.last_epoch = last_epoch
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if logs is None or self.model.stop_training:  # e.g. the NaN guard stopped training
+        if logs is None or getattr(self.model, "stop_training", False):  # the NaN guard stopped
             return
         if (epoch + 1) % self.every and epoch != self.last_epoch:
             return
         start = time.perf_counter()
-        result = evaluate_full_ranking(
-            score_fn(self.model),
-            self.validation.histories,
-            self.validation.targets,
-            ks=self.ks,
+        data = self.validation
+        result = score_users(
+            lambda batch: self.model.score(batch[0], batch[1]),
+            (data.histories, data.users),
+            data.targets,
             metrics=self.metrics,
-        )
+            ks=self.ks,
+            ties="pessimistic",
+            exclude_seen=data.exclude_seen,
+            seen=data.histories,
+            batch_size=512,
+            where="FullRankingValidation",
+        ).means()
         for key, value in result.items():
             if key != "users":
                 logs[f"val_{key}"] = float(value)
@@ -166,7 +196,11 @@ class NaNGuard(keras.callbacks.Callback):
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stop after the epoch at which the training time passes ``seconds``."""
+    """Stop after the epoch at which the training time passes ``seconds``.
+
+    Training time excludes validation (``val_seconds`` in the epoch's logs, written by
+    :class:`FullRankingValidation`, which must come earlier in the callback list).
+    """
 
     def __init__(self, seconds: float | None) -> None:
         super().__init__()
@@ -179,7 +213,8 @@ class TimeLimit(keras.callbacks.Callback):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.spent += time.perf_counter() - self._start
+        elapsed = time.perf_counter() - self._start
+        self.spent += max(0.0, elapsed - float((logs or {}).get("val_seconds", 0.0)))
         if self.seconds is not None and self.spent >= self.seconds:
             self.reached = True
             self.model.stop_training = True
@@ -197,36 +232,81 @@ def _seed_states(model: keras.Model) -> list[Any]:
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):
-    """``keras.callbacks.BackupAndRestore`` that also restores what makes a run repeatable.
+    """``keras.callbacks.BackupAndRestore`` that also restores what makes a run repeatable,
+    resumes only the same run, and deletes only what it wrote.
 
     Keras backs up the weights, the optimizer and the epoch. This subclass also backs up the
     dropout seed states (not part of ``model.weights``) and the state of the stateful callbacks
     given (early stopping with its best weights, the training log, the time limit), so a run
     interrupted after epoch ``k`` and started again with the same arguments finishes with the
     same weights and metrics as an uninterrupted run. Put it last in the callback list.
+
+    ``fingerprint`` identifies the run (configuration, model and data): a backup made by a run
+    with another fingerprint is never resumed (:class:`BackupMismatchError`), and a folder that
+    holds files this callback did not write is refused. When training ends, the backup's own
+    files are deleted, and the folder only if that leaves it empty.
     """
 
-    def __init__(self, backup_dir: str | os.PathLike[str], stateful: dict[str, Any]) -> None:
-        super().__init__(os.fspath(backup_dir), delete_checkpoint=True)
+    #: The files a backup consists of (Keras' and RecLab's).
+    FILES = (
+        "latest.weights.h5",
+        "latest.weights.h5.bkp",
+        "training_metadata.json",
+        "training_metadata.json.bkp",
+        "reclab_state.json",
+        "reclab_state.npz",
+        "reclab_run.json",
+    )
+
+    def __init__(
+        self, backup_dir: str | os.PathLike[str], stateful: dict[str, Any], fingerprint: str
+    ) -> None:
+        super().__init__(os.fspath(backup_dir), delete_checkpoint=False)
         self.stateful = stateful
-        self._state_path = os.path.join(self.backup_dir, "reclab_state.json")
-        self._arrays_path = os.path.join(self.backup_dir, "reclab_state.npz")
+        self.fingerprint = fingerprint
+        self._path = lambda name: os.path.join(self.backup_dir, name)
+        self.check_folder()
+
+    def check_folder(self) -> None:
+        """Raise unless the folder is absent, empty, or a backup of this very run."""
+        if not os.path.isdir(self.backup_dir):
+            if os.path.exists(self.backup_dir):
+                raise ValueError(f"backup_dir {self.backup_dir!r} exists and is not a folder")
+            return
+        foreign = sorted(set(os.listdir(self.backup_dir)) - set(self.FILES))
+        if foreign:
+            raise ValueError(
+                f"backup_dir {self.backup_dir!r} holds files that reclab did not write "
+                f"({', '.join(foreign[:3])}); choose an empty or new folder"
+            )
+        if not os.path.exists(self._path("training_metadata.json")):
+            return
+        saved = None
+        if os.path.exists(self._path("reclab_run.json")):
+            with open(self._path("reclab_run.json")) as f:
+                saved = json.load(f).get("fingerprint")
+        if saved != self.fingerprint:
+            raise BackupMismatchError(
+                f"backup_dir {self.backup_dir!r} holds an interrupted run with another "
+                "configuration, model or data set; it is not resumed. Use the same arguments "
+                "to resume it, or another folder for a new run"
+            )
 
     @property
     def resumed_epoch(self) -> int:
         """The epoch a run with this backup starts from (0 when there is no backup)."""
-        if not os.path.exists(self._training_metadata_path):
+        if not os.path.exists(self._path("training_metadata.json")):
             return 0
-        with open(self._training_metadata_path) as f:
+        with open(self._path("training_metadata.json")) as f:
             return int(json.load(f)["epoch"])
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         super().on_train_begin(logs)
-        if not os.path.exists(self._state_path):
+        if not os.path.exists(self._path("reclab_state.json")):
             return
-        with open(self._state_path) as f:
+        with open(self._path("reclab_state.json")) as f:
             state = json.load(f)
-        arrays = np.load(self._arrays_path)
+        arrays = np.load(self._path("reclab_state.npz"))
         for k, variable in enumerate(_seed_states(self.model)):
             variable.assign(arrays[f"seed_{k}"])
         early = self.stateful.get("early_stopping")
@@ -239,6 +319,8 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         os.makedirs(self.backup_dir, exist_ok=True)
+        with open(self._path("reclab_run.json"), "w") as f:
+            json.dump({"fingerprint": self.fingerprint}, f)
         state = {name: cb.get_state() for name, cb in self.stateful.items()}
         arrays = {
             f"seed_{k}": np.asarray(v.numpy()) for k, v in enumerate(_seed_states(self.model))
@@ -246,7 +328,14 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         early = self.stateful.get("early_stopping")
         if early is not None and early.best_weights is not None:
             arrays.update({f"best_{k}": w for k, w in enumerate(early.best_weights)})
-        np.savez(self._arrays_path, **arrays)
-        with open(self._state_path, "w") as f:
+        np.savez(self._path("reclab_state.npz"), **arrays)
+        with open(self._path("reclab_state.json"), "w") as f:
             json.dump(state, f)
         super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        for name in self.FILES:
+            if os.path.exists(self._path(name)):
+                os.remove(self._path(name))
+        if os.path.isdir(self.backup_dir) and not os.listdir(self.backup_dir):
+            os.rmdir(self.backup_dir)

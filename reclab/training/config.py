@@ -1,17 +1,29 @@
-"""How a next-item model is trained: one frozen configuration, the paper's values named."""
+"""How a model is trained: one frozen configuration, validated when it is made, the paper's values
+named.
+
+The configuration holds what the user chose; ``None`` means "the objective's default" (see
+:mod:`reclab.training.objectives`). What a run actually used (negatives, proposal, XLA) is
+recorded in its :class:`~reclab.training.TrainingHistory`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
-__all__ = ["LOSSES", "TrainingConfig"]
+from reclab.checks import (
+    non_negative_int,
+    number_at_least,
+    one_of,
+    positive_int,
+    positive_number,
+)
+from reclab.training.objectives import SAMPLINGS, objective
 
-#: Training objectives: the paper's sampled BCE, full softmax cross-entropy (Klenitskiy &
-#: Vasilev 2023), sampled softmax with the log-Q correction, and gBCE (Petrov & Macdonald 2023).
-LOSSES = ("bce", "softmax", "sampled-softmax", "gbce")
+__all__ = ["LR_SCHEDULES", "TrainingConfig"]
 
-_DEFAULT_NEGATIVES = {"bce": 1, "softmax": 0, "sampled-softmax": 256, "gbce": 256}
-_DEFAULT_SAMPLING = {"bce": "uniform", "softmax": "uniform", "sampled-softmax": "popularity"}
+#: Learning-rate schedules.
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -19,34 +31,40 @@ class TrainingConfig:
     """Everything :func:`reclab.training.fit` needs besides the model and the data.
 
     Attributes:
-        loss: one of ``LOSSES``. SASRec paper: ``"bce"`` with 1 negative. Default
-            ``"softmax"`` (full cross-entropy: better and, with XLA, affordable on ML-sized
-            catalogues; see ``benchmarks/README.md``).
-        num_negatives: negatives per position; ``None`` = the loss's usual value (bce 1 as in
-            SASRec; gbce 256 as in gSASRec; sampled-softmax 256; softmax uses none).
-        negative_sampling: ``"uniform"`` or ``"popularity"``; ``None`` = uniform, except
-            sampled softmax, which samples by popularity (``count ** 0.75``) and corrects with
-            log-Q.
-        gbce_t: gBCE's calibration :math:`t` (gSASRec: 0.75).
-        learning_rate: Adam's step size. SASRec paper: 0.001. Default 0.003 (converges within
-            the book's time budgets; 0.005 was no better on ml-latest-small).
+        loss: a registered objective (``reclab.training.OBJECTIVES``: ``"softmax"``,
+            ``"bce"``, ``"sampled-softmax"``, ``"gbce"``, ``"bpr"``). SASRec paper: ``"bce"``
+            with 1 negative. Default ``"softmax"`` (full cross-entropy: better and, with XLA,
+            affordable on ML-sized catalogues; see ``benchmarks/README.md``).
+        num_negatives: negatives per position; ``None`` = the objective's default (bce and bpr
+            1, gbce and sampled-softmax 256; the full softmax samples none).
+        negative_sampling: ``"uniform"`` or ``"popularity"`` (``count ** 0.75``); ``None`` =
+            the objective's default (popularity for the sampled softmax, with log-Q).
+        exclude_user_items: never draw a negative among the items of the user's own training
+            events. The papers' rule (SASRec's official sampler, NCF, BPR sample items the
+            user has not interacted with); ``False`` (default) only avoids the positive, which
+            is cheaper and common in reimplementations. On MovieLens latest-small about 13 % of
+            uniform draws are one of the user's own items.
+        loss_options: the objective's options, e.g. ``{"t": 0.9}`` for gBCE's calibration
+            (default 0.75, as in gSASRec).
+        learning_rate: Adam's step size. SASRec paper: 0.001. Default 0.003, selected on
+            validation NDCG@10 (``benchmarks/README.md``, "How the defaults were chosen").
         beta_2: Adam's :math:`\\beta_2`. SASRec code: 0.98.
         lr_schedule: ``"constant"`` (the paper) or ``"cosine"`` (linear warm-up over
             ``warmup_epochs``, then cosine decay to 10 % over ``epochs``).
         warmup_epochs: warm-up length of the cosine schedule.
         clipnorm: gradient-norm clipping (``None``: off, the paper's).
-        batch_size: sequences per step. SASRec paper: 128.
+        batch_size: rows per step. SASRec paper: 128.
         epochs: the most epochs. Paper: 200 on ML-1M. Default 200, with early stopping.
         patience: stop after this many validations without a better validation NDCG@10
             (default 10: validation on a few hundred users is noisy).
         validate_every: validate every this many epochs.
         windows: cut long histories into windows of ``max_len`` (all events are used), instead
             of keeping each user's latest ``max_len`` items (the paper's one sequence per user).
-        jit_compile: compile the training step with XLA. ``None`` (default): only for the full
-            softmax, where it was measured to help on CPU (``benchmarks/README.md``); the
-            sampled losses gain little and pay the compile time of every new model.
-        max_seconds: stop after the epoch that passes this much training time (``None``: no
-            limit).
+            Sequence models only.
+        jit_compile: compile the training step with XLA. ``None`` (default): the objective's
+            recommendation (the full softmax only, where it was measured to help on CPU).
+        max_seconds: stop after the epoch at which the *training* time (validation excluded)
+            passes this many seconds (``None``: no limit).
         seed: seeds initialisation, dropout, shuffling and negatives.
         verbose: 0 silent, 1 Keras' progress bar, 2 one line per epoch.
     """
@@ -54,7 +72,8 @@ class TrainingConfig:
     loss: str = "softmax"
     num_negatives: int | None = None
     negative_sampling: str | None = None
-    gbce_t: float = 0.75
+    exclude_user_items: bool = False
+    loss_options: dict[str, Any] = field(default_factory=dict)
     learning_rate: float = 3e-3
     beta_2: float = 0.98
     lr_schedule: str = "constant"
@@ -70,60 +89,51 @@ class TrainingConfig:
     seed: int = 0
     verbose: int = 0
 
+    def __post_init__(self) -> None:
+        where = "TrainingConfig"
+        entry = objective(self.loss)  # raises on an unknown loss, naming the choices
+        if self.num_negatives is not None:
+            n = positive_int(self.num_negatives, "num_negatives", where)
+            if not entry.samples_negatives:
+                raise ValueError(
+                    f"{where}: loss={self.loss!r} scores the whole catalogue and samples no "
+                    f"negatives; num_negatives={n} applies to a sampled loss"
+                )
+        if self.negative_sampling is not None:
+            one_of(self.negative_sampling, SAMPLINGS, "negative_sampling", where)
+        if not isinstance(self.loss_options, dict):
+            raise ValueError(f"{where}: loss_options must be a dict, got {self.loss_options!r}")
+        unknown = set(self.loss_options) - set(entry.options)
+        if unknown:
+            raise ValueError(
+                f"{where}: loss {self.loss!r} has no option {sorted(unknown)}; its options: "
+                f"{dict(entry.options)}"
+            )
+        positive_number(self.learning_rate, "learning_rate", where)
+        number_at_least(self.beta_2, 0.0, "beta_2", where)
+        if not self.beta_2 < 1.0:
+            raise ValueError(f"{where}: beta_2 must be in [0, 1), got {self.beta_2!r}")
+        one_of(self.lr_schedule, LR_SCHEDULES, "lr_schedule", where)
+        non_negative_int(self.warmup_epochs, "warmup_epochs", where)
+        if self.clipnorm is not None:
+            positive_number(self.clipnorm, "clipnorm", where)
+        for name in ("batch_size", "epochs", "patience", "validate_every"):
+            positive_int(getattr(self, name), name, where)
+        if self.max_seconds is not None:
+            positive_number(self.max_seconds, "max_seconds", where)
+        non_negative_int(self.seed, "seed", where)
+        one_of(self.verbose, (0, 1, 2), "verbose", where)
+
     @classmethod
-    def paper(cls, **changes: object) -> TrainingConfig:
-        """SASRec's training: sampled BCE with 1 negative, Adam 0.001, batch 128, 200 epochs."""
-        base = cls(loss="bce", learning_rate=1e-3, windows=False, patience=20)
+    def paper(cls, **changes: Any) -> TrainingConfig:
+        """SASRec's training (Kang & McAuley 2018 and its official code): sampled BCE with one
+        negative drawn among the items the user has not interacted with, Adam 0.001 with
+        :math:`\\beta_2 = 0.98`, batch 128, one sequence per user (no windows), 200 epochs."""
+        base = cls(
+            loss="bce", learning_rate=1e-3, windows=False, patience=20, exclude_user_items=True
+        )
         return replace(base, **changes)
 
-    @property
-    def negatives(self) -> int:
-        """The number of negatives per position this configuration samples."""
-        if self.loss == "softmax":
-            return 0
-        return _DEFAULT_NEGATIVES[self.loss] if self.num_negatives is None else self.num_negatives
-
-    @property
-    def xla(self) -> bool:
-        """Whether the training step is compiled with XLA."""
-        return self.loss == "softmax" if self.jit_compile is None else bool(self.jit_compile)
-
-    @property
-    def sampling(self) -> str:
-        """The negative-sampling distribution, ``"uniform"`` or ``"popularity"``."""
-        if self.negative_sampling is not None:
-            return self.negative_sampling
-        return _DEFAULT_SAMPLING.get(self.loss, "uniform")
-
-    def validate(self) -> None:
-        """Raise ``ValueError`` naming the first invalid field."""
-        if self.loss not in LOSSES:
-            raise ValueError(f"TrainingConfig: loss={self.loss!r}; expected one of {LOSSES}")
-        if self.loss != "softmax" and self.negatives < 1:
-            raise ValueError(
-                f"TrainingConfig: loss={self.loss!r} needs num_negatives >= 1, "
-                f"got {self.num_negatives!r}"
-            )
-        if self.sampling not in ("uniform", "popularity"):
-            raise ValueError(
-                f"TrainingConfig: negative_sampling={self.negative_sampling!r}; expected "
-                "'uniform' or 'popularity'"
-            )
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(
-                f"TrainingConfig: lr_schedule={self.lr_schedule!r}; expected 'constant' or 'cosine'"
-            )
-        for name in ("batch_size", "epochs", "patience", "validate_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(
-                    f"TrainingConfig: {name} must be a positive integer, got {value!r}"
-                )
-        if not self.learning_rate > 0:
-            raise ValueError(
-                f"TrainingConfig: learning_rate must be positive, got {self.learning_rate!r}"
-            )
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(
-                f"TrainingConfig: seed must be a non-negative integer, got {self.seed!r}"
-            )
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (what ``config.json`` of a run records)."""
+        return asdict(self)

@@ -1,14 +1,22 @@
-"""Train a next-item model with ``model.fit``: one call, the book's protocol built in.
+"""Train any model of the book with one call: the protocol, the callbacks and resume built in.
 
-:func:`fit` compiles the model for the configured loss, streams seeded batches, validates with
-full-ranking NDCG@10 on the *validation* split after every epoch, stops early and restores the
-best weights, guards against NaN losses, and can be interrupted and resumed with
-``backup_dir``. It returns a :class:`TrainingHistory` that
+:func:`fit` trains a sequence model (:class:`~reclab.models.SASRec`,
+:class:`~reclab.models.GRU4Rec`: next-item windows), a model with user vectors
+(:class:`~reclab.models.MatrixFactorization`, :class:`~reclab.models.NeuMF`: (user, item)
+events) or a count model (:class:`~reclab.models.Popularity`, :class:`~reclab.models.MarkovChain`:
+counted once) on the same :class:`~reclab.data.NextItemData`, with the same machinery: the
+objective from the registry (:mod:`reclab.training.objectives`), seeded batches that are a
+function of (seed, epoch), full-ranking NDCG@10 on the *validation* split after every epoch,
+early stopping with the best weights restored, a NaN guard, a training-time limit, and a backup
+folder from which an interrupted run resumes (only the same run: configuration, model and data
+are fingerprinted). It returns a :class:`TrainingHistory` that
 :func:`reclab.plotting.learning_curves` draws.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -17,20 +25,16 @@ from typing import Any
 
 import keras
 import numpy as np
-from tensorflow.python.framework import config as tf_config
 
-from reclab.data.negatives import item_weights
+from reclab.data.batching import training_windows
+from reclab.data.datasets import causal_dataset, pair_dataset
+from reclab.data.negatives import ExcludedItems, item_weights
+from reclab.data.prepared import EvaluationSet, NextItemData
 from reclab.data.sequences import Sequences
-from reclab.losses import (
-    GBCE,
-    FullSoftmaxCrossEntropy,
-    SampledBinaryCrossEntropy,
-    SampledSoftmaxCrossEntropy,
-)
 from reclab.seeding import set_seed
-from reclab.training.batches import EpochCounter, next_item_dataset, training_windows
 from reclab.training.callbacks import (
     EarlyStoppingOnValidation,
+    EpochCounter,
     FullRankingValidation,
     NaNGuard,
     ResumableBackup,
@@ -39,9 +43,9 @@ from reclab.training.callbacks import (
     TrainingLog,
 )
 from reclab.training.config import TrainingConfig
-from reclab.training.data import EvaluationSet, NextItemData
+from reclab.training.objectives import Objective, objective
 
-__all__ = ["TrainingHistory", "fit", "make_loss", "negative_weights"]
+__all__ = ["MONITOR", "TrainingHistory", "fit", "make_loss", "negative_weights"]
 
 #: The validation metric that drives early stopping and model selection.
 MONITOR = "val_NDCG@10"
@@ -59,6 +63,11 @@ class TrainingHistory:
         stopped_early: patience ran out before ``epochs``.
         time_limit_reached: ``max_seconds`` ended training.
         seconds: wall-clock seconds of this call.
+        resumed_from: the epoch this call resumed from (0: a fresh run).
+        negatives: negatives per position the run sampled (0: none).
+        sampling: their proposal (``"uniform"`` or ``"popularity"``; ``None`` without).
+        xla: whether the training step was compiled with XLA.
+        fingerprint: the run's identity (configuration, model and data).
         config: the :class:`TrainingConfig` used.
     """
 
@@ -68,6 +77,11 @@ class TrainingHistory:
     stopped_early: bool = False
     time_limit_reached: bool = False
     seconds: float = 0.0
+    resumed_from: int = 0
+    negatives: int = 0
+    sampling: str | None = None
+    xla: bool = False
+    fingerprint: str = ""
     config: TrainingConfig | None = None
 
     @property
@@ -97,26 +111,25 @@ class TrainingHistory:
             "stopped_early": self.stopped_early,
             "time_limit_reached": self.time_limit_reached,
             "seconds": self.seconds,
+            "resumed_from": self.resumed_from,
+            "negatives": self.negatives,
+            "sampling": self.sampling,
+            "xla": self.xla,
+            "fingerprint": self.fingerprint,
         }
 
 
-def negative_weights(config: TrainingConfig, item_counts: np.ndarray) -> np.ndarray:
-    """Sampling weights over ids ``0..N`` for the configured negative sampling."""
+def negative_weights(sampling: str, item_counts: np.ndarray) -> np.ndarray:
+    """Sampling weights over ids ``0..N``: uniform, or popularity ``count ** 0.75``."""
     num_items = len(item_counts) - 1
-    if config.sampling == "popularity":
+    if sampling == "popularity":
         return item_weights(num_items, "popularity", np.maximum(item_counts, 1), power=0.75)
     return item_weights(num_items)
 
 
 def make_loss(config: TrainingConfig, num_items: int, weights: np.ndarray) -> keras.losses.Loss:
-    """The Keras loss of ``config.loss`` (one of ``reclab.training.LOSSES``)."""
-    if config.loss == "softmax":
-        return FullSoftmaxCrossEntropy()
-    if config.loss == "bce":
-        return SampledBinaryCrossEntropy()
-    if config.loss == "gbce":
-        return GBCE(num_items=num_items, t=config.gbce_t)
-    return SampledSoftmaxCrossEntropy(weights / weights.sum())
+    """The Keras loss of ``config.loss`` (a registered objective), with proposal ``weights``."""
+    return objective(config.loss).loss(num_items, weights / weights.sum(), config.loss_options)
 
 
 def _learning_rate(config: TrainingConfig, steps_per_epoch: int) -> Any:
@@ -132,8 +145,40 @@ def _learning_rate(config: TrainingConfig, steps_per_epoch: int) -> Any:
     )
 
 
+def _fingerprint(model: Any, config: TrainingConfig, data: NextItemData | Sequences) -> str:
+    """The run's identity: what determines its result (not ``verbose`` or ``max_seconds``)."""
+    settings = {k: v for k, v in config.to_dict().items() if k not in ("verbose", "max_seconds")}
+    model_config = model.get_config() if hasattr(model, "get_config") else vars(model)
+    if isinstance(data, NextItemData):
+        data_print = data.fingerprint()
+    else:
+        digest = hashlib.sha256()
+        for part in (data.users, data.offsets, data.items):
+            digest.update(np.ascontiguousarray(part, dtype="<i8").tobytes())
+        data_print = digest.hexdigest()[:16]
+    text = json.dumps(
+        [type(model).__name__, model_config, settings, data_print], sort_keys=True, default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _check_sizes(model: Any, sequences: Sequences, where: str) -> None:
+    num_items = int(model.num_items)
+    if len(sequences.items) and int(sequences.items.max()) > num_items:
+        raise ValueError(
+            f"{where}: the training sequences hold item id {int(sequences.items.max())} but the "
+            f"model has num_items={num_items}; build it with the data's num_items"
+        )
+    num_users = getattr(model, "num_users", None)
+    if num_users is not None and len(sequences.users) and int(sequences.users.max()) > num_users:
+        raise ValueError(
+            f"{where}: the training data has user id {int(sequences.users.max())} but the model "
+            f"has num_users={num_users}; build it with the data's num_users"
+        )
+
+
 def fit(
-    model: keras.Model,
+    model: Any,
     data: NextItemData | Sequences,
     config: TrainingConfig | None = None,
     *,
@@ -141,22 +186,25 @@ def fit(
     backup_dir: str | os.PathLike[str] | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainingHistory:
-    """Train a next-item model (:class:`~reclab.models.SASRec`, :class:`~reclab.models.GRU4Rec`).
+    """Train any model of the book on the next-item protocol.
 
     Seeds everything with ``config.seed`` first (:func:`reclab.seeding.set_seed`); a model not
     yet built is built after seeding, so the same seed and data give the same weights and
     metrics. Pass a freshly constructed model for a repeatable run.
 
     Args:
-        model: a :class:`~reclab.models.NextItemModel`.
-        data: a :class:`~reclab.training.NextItemData` (its validation set is used), or the
-            training :class:`~reclab.data.Sequences` alone.
-        config: the :class:`TrainingConfig` (defaults if ``None``).
+        model: a sequence model (``model.reads == "histories"``), a model with user vectors
+            (``"users"``), or a count model with ``fit(sequences)`` (trained in one pass).
+        data: a :class:`~reclab.data.NextItemData` (its validation set is used), or training
+            :class:`~reclab.data.Sequences` alone.
+        config: the :class:`TrainingConfig` (defaults if ``None``); count models ignore it.
         validation: overrides ``data.validation``; ``None`` with bare sequences trains for
             ``config.epochs`` without validation or early stopping.
         backup_dir: a folder used only for this run's backups. A run interrupted (exception,
             killed process) after epoch ``k`` and called again with the same arguments resumes
-            at epoch ``k + 1`` and ends with the same result; the folder is deleted at the end.
+            at epoch ``k + 1`` and ends with the same result; a backup of another run is
+            refused (:class:`~reclab.training.BackupMismatchError`), and the backup's files are
+            deleted at the end.
         callbacks: extra Keras callbacks, called after validation and before early stopping.
 
     Returns:
@@ -164,9 +212,10 @@ def fit(
 
     Raises:
         TrainingDivergedError: the loss became NaN or infinite (lower the learning rate).
+        ValueError: the model does not fit the data (sizes), or the objective does not fit
+            the model.
     """
     config = TrainingConfig() if config is None else config
-    config.validate()
     if isinstance(data, NextItemData):
         sequences = data.train
         validation = data.validation if validation is None else validation
@@ -174,28 +223,81 @@ def fit(
         sequences = data
     else:
         raise TypeError(f"fit: data must be NextItemData or Sequences, got {type(data).__name__}")
-    num_items = int(model.num_items)
-    if len(sequences.items) and int(sequences.items.max()) > num_items:
-        raise ValueError(
-            f"fit: the training sequences hold item id {int(sequences.items.max())} but the "
-            f"model has num_items={num_items}"
-        )
     started = time.perf_counter()
-    # Keras turns XLA off when TensorFlow's op determinism is on; XLA on CPU is deterministic
-    # by itself (tested), so op determinism is left off for an XLA run and restored after.
-    determinism_was_on = tf_config.is_op_determinism_enabled()
-    set_seed(config.seed, deterministic_ops=not config.xla)
-    if config.xla and determinism_was_on:
-        tf_config.disable_op_determinism()
-    try:
-        return _fit(model, sequences, validation, config, backup_dir, callbacks, started)
-    finally:
-        if determinism_was_on and not tf_config.is_op_determinism_enabled():
-            tf_config.enable_op_determinism()
+    _check_sizes(model, sequences, "fit")
+    set_seed(config.seed)
+    if not hasattr(model, "reads"):  # a count model: one pass over the training sequences
+        return _fit_counts(model, sequences, validation, config, started)
+    if model.reads not in ("histories", "users"):
+        raise ValueError(f"fit: model.reads={model.reads!r}; expected 'histories' or 'users'")
+    return _fit_keras(model, data, sequences, validation, config, backup_dir, callbacks, started)
 
 
-def _fit(
+def _fit_counts(
+    model: Any,
+    sequences: Sequences,
+    validation: EvaluationSet | None,
+    config: TrainingConfig,
+    started: float,
+) -> TrainingHistory:
+    model.fit(sequences)
+    record: dict[str, float] = {"epoch": 1, "train_seconds": time.perf_counter() - started}
+    history = TrainingHistory(records=[record], config=config)
+    if validation is not None:
+        logs: dict[str, float] = {}
+        check = FullRankingValidation(validation)
+        check.set_model(model)  # duck-typed: it only calls model.score
+        check.on_epoch_end(0, logs)
+        record.update(logs)
+        history.best_epoch, history.best_value = 1, float(logs[MONITOR])
+    history.seconds = time.perf_counter() - started
+    return history
+
+
+def _dataset(
+    model: Any,
+    sequences: Sequences,
+    config: TrainingConfig,
+    entry: Objective,
+    weights: np.ndarray,
+    counter: EpochCounter,
+) -> Any:
+    negatives = entry.negatives if config.num_negatives is None else config.num_negatives
+    if not entry.samples_negatives:
+        negatives = 0
+        if not getattr(model, "supports_full_softmax", True):
+            raise ValueError(
+                f"fit: {type(model).__name__} cannot train with loss={config.loss!r}, which "
+                "scores the whole catalogue; choose a sampled loss (bce, bpr, sampled-softmax, "
+                "gbce)"
+            )
+    exclude = None
+    if config.exclude_user_items:  # row u holds the items of user id u
+        exclude = ExcludedItems.from_pairs(
+            np.repeat(sequences.users, sequences.lengths),
+            sequences.items,
+            num_rows=int(sequences.users.max()) + 1,
+            num_items=int(model.num_items),
+        )
+    common = {
+        "num_items": int(model.num_items),
+        "batch_size": config.batch_size,
+        "num_negatives": negatives,
+        "negative_weights": weights,
+        "exclude": exclude,
+        "seed": config.seed,
+        "epoch": counter,
+    }
+    if model.reads == "histories":
+        rows = training_windows(sequences, model.max_len) if config.windows else sequences
+        return causal_dataset(rows, max_len=model.max_len, **common), negatives
+    users = np.repeat(sequences.users, sequences.lengths)  # one row per training event
+    return pair_dataset(users, sequences.items, **common), negatives
+
+
+def _fit_keras(
     model: keras.Model,
+    data: NextItemData | Sequences,
     sequences: Sequences,
     validation: EvaluationSet | None,
     config: TrainingConfig,
@@ -203,39 +305,28 @@ def _fit(
     callbacks: Sequence[keras.callbacks.Callback],
     started: float,
 ) -> TrainingHistory:
+    entry = objective(config.loss)
     num_items = int(model.num_items)
     if not model.built:
         model.build()
+    sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)
-    weights = negative_weights(config, counts)
-    rows = training_windows(sequences, model.max_len) if config.windows else sequences
+    weights = negative_weights(sampling, counts)
     counter = EpochCounter()
-    dataset = next_item_dataset(
-        rows,
-        max_len=model.max_len,
-        batch_size=config.batch_size,
-        num_negatives=config.negatives,
-        negative_weights=weights,
-        seed=config.seed,
-        epoch=counter,
-    )
+    dataset, negatives = _dataset(model, sequences, config, entry, weights, counter)
+    xla = entry.xla if config.jit_compile is None else bool(config.jit_compile)
     steps = int(dataset.cardinality())
     optimizer = keras.optimizers.Adam(
         learning_rate=_learning_rate(config, steps),
         beta_2=config.beta_2,
         clipnorm=config.clipnorm,
     )
-    model.compile(
-        optimizer=optimizer,
-        loss=make_loss(config, num_items, weights),
-        jit_compile=config.xla,
-    )
+    model.compile(optimizer=optimizer, loss=make_loss(config, num_items, weights), jit_compile=xla)
     log = TrainingLog()
     nan_guard = NaNGuard()
     limit = TimeLimit(config.max_seconds)
     stateful: dict[str, Any] = {"log": log, "time_limit": limit}
     chain: list[keras.callbacks.Callback] = [counter, nan_guard]
-    early = None
     if validation is not None:
         chain.append(
             FullRankingValidation(
@@ -244,19 +335,24 @@ def _fit(
         )
     chain.append(log)
     chain.extend(callbacks)
+    early = None
     if validation is not None:
         early = EarlyStoppingOnValidation(MONITOR, config.patience)
         chain.append(early)
         stateful["early_stopping"] = early
     chain.append(limit)
+    fingerprint = _fingerprint(model, config, data)
+    resumed_from = 0
     if backup_dir is not None:
-        chain.append(ResumableBackup(backup_dir, stateful))
+        backup = ResumableBackup(backup_dir, stateful, fingerprint)
+        resumed_from = backup.resumed_epoch
+        chain.append(backup)
     model.fit(
         dataset,
         epochs=config.epochs,
         callbacks=chain,
         shuffle=False,
-        verbose={0: 0, 1: 1, 2: 2}.get(config.verbose, 0),
+        verbose={0: 0, 1: 1, 2: 2}[config.verbose],
     )
     if nan_guard.diverged_at is not None:
         epoch, batch = nan_guard.diverged_at
@@ -265,7 +361,15 @@ def _fit(
             f"(loss={config.loss!r}, learning_rate={config.learning_rate}); lower the learning "
             "rate or set clipnorm"
         )
-    history = TrainingHistory(records=log.records, config=config)
+    history = TrainingHistory(
+        records=log.records,
+        config=config,
+        resumed_from=resumed_from,
+        negatives=negatives,
+        sampling=sampling if negatives else None,
+        xla=xla,
+        fingerprint=fingerprint,
+    )
     history.seconds = time.perf_counter() - started
     history.time_limit_reached = limit.reached
     if early is not None:

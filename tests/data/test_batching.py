@@ -9,13 +9,10 @@ from hypothesis import strategies as st
 from reclab.data import (
     Sequences,
     causal_arrays,
-    causal_dataset,
-    cloze_dataset,
     cloze_mask,
     evaluation_arrays,
-    evaluation_dataset,
-    item_weights,
     left_pad,
+    training_windows,
 )
 
 
@@ -97,58 +94,13 @@ def test_evaluation_arrays_history_to_held_out_item(caplog) -> None:
         evaluation_arrays(SEQS, targets, 1, mask_token=51)
 
 
-def collect(dataset) -> list[dict[str, np.ndarray]]:
-    return [{k: v.numpy() for k, v in batch.items()} for batch in dataset]
-
-
-def test_causal_dataset_shapes_negatives_and_determinism() -> None:
-    weights = item_weights(50, "popularity", np.r_[0, np.arange(1, 51)])
-    make = lambda seed: causal_dataset(  # noqa: E731
-        SEQS, max_len=4, batch_size=2, num_items=50, num_negatives=3,
-        negative_weights=weights, seed=seed,
-    )  # fmt: skip
-    ds = make(7)
-    assert int(ds.cardinality()) == 2
-    epoch1, epoch2 = collect(ds), collect(ds)
-    b = epoch1[0]
-    assert b["inputs"].shape == (2, 4) and b["negatives"].shape == (2, 4, 3)
-    assert b["inputs"].dtype == np.int32 and b["mask"].dtype == bool
-    for batch in epoch1 + epoch2:
-        assert (batch["negatives"] != batch["targets"][..., None]).all()
-        assert batch["negatives"].min() >= 1
-    users = sorted(np.concatenate([x["user"] for x in epoch1]).tolist())
-    assert users == [1, 2, 4]
-    again = collect(make(7))
-    for x, y in zip(epoch1, again, strict=True):
-        for key in x:
-            np.testing.assert_array_equal(x[key], y[key])
-    assert any(  # a new epoch draws new negatives
-        not np.array_equal(x["negatives"], y["negatives"])
-        for x, y in zip(epoch1, epoch2, strict=True)
+def test_windows_cover_every_event_once_as_target() -> None:
+    seqs = Sequences(
+        np.array([1, 2]), np.array([0, 7, 9]), np.arange(1, 10), np.zeros(9, dtype=np.int64)
     )
-
-
-def test_causal_dataset_without_negatives_in_order() -> None:
-    ds = causal_dataset(SEQS, max_len=3, batch_size=2, num_items=50, shuffle=False,
-                        drop_remainder=True)  # fmt: skip
-    (batch,) = collect(ds)
-    assert set(batch) == {"inputs", "targets", "mask", "user"}
-    assert batch["targets"].tolist() == [[3, 4, 5], [0, 0, 7]]
-    with pytest.raises(ValueError, match="batch_size=0"):
-        causal_dataset(SEQS, max_len=3, batch_size=0, num_items=50)
-
-
-def test_cloze_dataset_uses_mask_token_n_plus_one() -> None:
-    batches = collect(cloze_dataset(SEQS, max_len=4, batch_size=3, num_items=50, seed=1))
-    assert [b["inputs"].shape for b in batches] == [(3, 4), (1, 4)]
-    for b in batches:
-        assert (b["inputs"][b["label_mask"]] == 51).all()
-        assert b["label_mask"].any(axis=1).all()
-
-
-def test_evaluation_dataset_batches_in_order() -> None:
-    targets = pd.DataFrame({"user_id": [1, 2, 3, 4], "item_id": [9, 9, 9, 9]})
-    batches = collect(evaluation_dataset(SEQS, targets, max_len=2, batch_size=3))
-    assert [b["user"].tolist() for b in batches] == [[1, 2, 3], [4]]
-    assert batches[0]["inputs"].tolist() == [[4, 5], [6, 7], [0, 8]]
-    assert batches[0]["target"].dtype == np.int32
+    windows = training_windows(seqs, 3)
+    assert [w.tolist() for w in windows.to_list()] == [[1, 2, 3, 4], [4, 5, 6, 7], [8, 9]]
+    assert windows.users.tolist() == [1, 1, 2]  # each window keeps its user's id
+    targets = np.concatenate([w[1:] for w in windows.to_list()])
+    firsts = np.concatenate([s[1:] for s in seqs.to_list()])
+    assert sorted(targets.tolist()) == sorted(firsts.tolist())  # every event a target once

@@ -18,17 +18,19 @@ def shop():
     return users, items, int(users.max()), int(items.max())
 
 
-def _config(shop, **kwargs):
+def _model(shop, **kwargs):
     _, _, num_users, num_items = shop
-    return models.MatrixFactorizationConfig(
-        num_users=num_users, num_items=num_items, embedding_dim=8, **kwargs
+    model = models.MatrixFactorization(
+        num_users, num_items, models.MatrixFactorizationConfig(dim=8, **kwargs)
     )
+    model.build()
+    return model
 
 
 @pytest.mark.formula("eq-mf-score")
 def test_scores_are_biases_plus_dot_product(shop):
     set_seed(0, deterministic_ops=False)
-    mf = models.MatrixFactorization(_config(shop, global_mean=3.5))
+    mf = _model(shop, global_mean=3.5)
     rng = np.random.default_rng(0)
     for layer in (mf.user_bias, mf.item_bias):  # non-zero biases, to check they are added
         layer.embeddings.assign(rng.normal(size=layer.embeddings.shape).astype("float32"))
@@ -50,18 +52,18 @@ def test_scores_are_biases_plus_dot_product(shop):
 
 
 def test_score_needs_users(shop):
-    mf = models.MatrixFactorization(_config(shop))
+    mf = _model(shop)
     with pytest.raises(ValueError, match="users is required"):
         mf.score(np.zeros((2, 3), int))
     with pytest.raises(ValueError, match="user ids must be in"):
         mf.score(None, np.array([10_000]))
-    with pytest.raises(ValueError, match="embedding_dim"):
-        models.MatrixFactorizationConfig(num_users=2, num_items=2, embedding_dim=0)
+    with pytest.raises(ValueError, match="dim"):
+        models.MatrixFactorizationConfig(dim=0)
 
 
 @pytest.mark.formula("eq-mf-objective")
 def test_l2_penalty_is_added_to_the_training_loss(shop):
-    mf = models.MatrixFactorization(_config(shop, l2=0.5, global_mean=1.0))
+    mf = _model(shop, l2=0.5, global_mean=1.0)
     users, items = np.array([1, 2]), np.array([3, 4])
     mf({"user": users, "item": items}, training=True)
     p = mf.user_embedding.embeddings.numpy()[users]
@@ -75,13 +77,13 @@ def _train_ratings(shop, seed, epochs=2):
     users, items, _, _ = shop
     ratings = (1.0 + (users * 7 + items * 3) % 5).astype("float32")  # a learnable pattern
     set_seed(seed)
-    mf = models.MatrixFactorization(_config(shop, global_mean=float(ratings.mean()), l2=1e-4))
+    mf = _model(shop, global_mean=float(ratings.mean()), l2=1e-4)
     mf.compile(
         optimizer=keras.optimizers.Adam(0.01),
         loss=losses.MeanSquaredError(),
         metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
     )
-    ds = models.rating_dataset(users, items, ratings, batch_size=256, seed=seed)
+    ds = data.rating_dataset(users, items, ratings, batch_size=256, seed=seed)
     history = mf.fit(ds, epochs=epochs, verbose=0, shuffle=False)  # ds reshuffles itself
     return mf, history.history
 
@@ -97,14 +99,14 @@ def test_one_step_on_a_fixed_batch_lowers_each_implicit_loss(shop):
     users, items, _, num_items = shop
     batch = next(
         iter(
-            models.candidate_dataset(
+            data.pair_dataset(
                 users, items, num_items=num_items, num_negatives=4, batch_size=128, seed=0
             )
         )
     )
     for loss in (losses.BPR(), losses.SampledSoftmaxCrossEntropy()):
         set_seed(0)
-        mf = models.MatrixFactorization(_config(shop, use_bias=False))
+        mf = _model(shop, use_bias=False)
         mf.compile(optimizer=keras.optimizers.Adam(0.05), loss=loss)
         before = mf.evaluate(*batch, verbose=0)
         for _ in range(5):
@@ -121,6 +123,21 @@ def test_save_and_load_give_identical_scores(shop, tmp_path):
     assert loaded.config == mf.config
     users = np.arange(1, 11)
     np.testing.assert_array_equal(loaded.score(None, users), mf.score(None, users))
+
+
+def test_same_seed_same_weights_whatever_was_drawn_before(shop):
+    # Regression: the initialisers were created in __init__ and drew their seed then, so two
+    # models built after the same set_seed could differ (the CLI's MF changed run to run).
+    _, _, num_users, num_items = shop
+    config = models.MatrixFactorizationConfig(dim=8)
+    first = models.MatrixFactorization(num_users, num_items, config)
+    np.random.default_rng().random(5)  # other code runs in between
+    second = models.MatrixFactorization(num_users, num_items, config)
+    for model in (first, second):
+        set_seed(4)
+        model.build()
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_full_ranking_with_users(shop):

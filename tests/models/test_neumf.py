@@ -20,15 +20,10 @@ def shop():
 
 def _model(shop, variant="neumf", **kwargs):
     _, _, num_users, num_items = shop
-    config = models.NeuMFConfig(
-        num_users=num_users,
-        num_items=num_items,
-        variant=variant,
-        mf_dim=4,
-        mlp_layers=(8, 4),
-        **kwargs,
-    )
-    return models.NeuMF(config)
+    config = models.NeuMFConfig(variant=variant, mf_dim=4, mlp_layers=(8, 4), **kwargs)
+    model = models.NeuMF(num_users, num_items, config)
+    model.build()
+    return model
 
 
 def _relu(x):
@@ -76,9 +71,9 @@ def test_logits_match_the_paper_equations(shop, variant):
 
 def test_bad_configs_and_missing_users_are_reported(shop):
     with pytest.raises(ValueError, match="variant"):
-        models.NeuMFConfig(num_users=2, num_items=3, variant="deep")
+        models.NeuMFConfig(variant="deep")
     with pytest.raises(ValueError, match="mlp_layers"):
-        models.NeuMFConfig(num_users=2, num_items=3, mlp_layers=(7, 4))
+        models.NeuMFConfig(mlp_layers=(7, 4))
     with pytest.raises(ValueError, match="users is required"):
         _model(shop).score(np.zeros((2, 3), int))
 
@@ -88,7 +83,7 @@ def _train(shop, seed, variant="neumf", epochs=1):
     set_seed(seed)
     model = _model(shop, variant, dropout=0.1)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss=losses.SampledBinaryCrossEntropy())
-    ds = models.candidate_dataset(
+    ds = data.pair_dataset(
         users, items, num_items=num_items, num_negatives=4, batch_size=256, seed=seed
     )
     history = model.fit(ds, epochs=epochs, verbose=0, shuffle=False)
@@ -108,7 +103,7 @@ def test_steps_on_a_fixed_batch_lower_the_loss(shop, variant):
     users, items, _, num_items = shop
     batch = next(
         iter(
-            models.candidate_dataset(
+            data.pair_dataset(
                 users, items, num_items=num_items, num_negatives=4, batch_size=128, seed=0
             )
         )

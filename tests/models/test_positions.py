@@ -50,7 +50,7 @@ def test_without_positions_self_attention_cannot_see_order():
     # outputs. Adding positions breaks that symmetry.
     rng = np.random.default_rng(1)
     x = rng.normal(size=(1, 5, 8)).astype("float32")
-    block = TransformerBlock(num_heads=2)
+    block = TransformerBlock(num_heads=2, ff_dim=32)
     np.testing.assert_allclose(block(x[:, ::-1]).numpy(), block(x).numpy()[:, ::-1], atol=1e-5)
     positions = LearnedPositionEmbedding(max_length=5)
     with_pos = block(positions(x)).numpy()

@@ -63,7 +63,7 @@ def test_block_matches_reference(causal, norm_first, activation):
 @pytest.mark.parametrize("norm_first", [True, False])
 def test_causal_block_never_lets_the_future_change_the_past(norm_first):
     x, padding = _inputs(2, batch=2, length=7)
-    block = TransformerBlock(num_heads=2, causal=True, norm_first=norm_first)
+    block = TransformerBlock(num_heads=2, ff_dim=32, causal=True, norm_first=norm_first)
     base = block(x, padding_mask=padding).numpy()
     rng = np.random.default_rng(3)
     for t in range(6):
@@ -71,7 +71,7 @@ def test_causal_block_never_lets_the_future_change_the_past(norm_first):
         changed[:, t + 1 :] = rng.normal(size=changed[:, t + 1 :].shape) * 5  # rewrite the future
         out = block(changed, padding_mask=padding).numpy()
         np.testing.assert_array_equal(out[:, : t + 1], base[:, : t + 1])
-    bidirectional = TransformerBlock(num_heads=2, causal=False)
+    bidirectional = TransformerBlock(num_heads=2, ff_dim=32, causal=False)
     before = bidirectional(x, padding_mask=padding).numpy()
     after = bidirectional(changed, padding_mask=padding).numpy()
     assert not np.allclose(before[:, :1], after[:, :1])  # sanity: without the mask it leaks
@@ -83,7 +83,7 @@ def test_causal_block_never_lets_the_future_change_the_past(norm_first):
 def test_left_padding_never_changes_real_outputs(causal, norm_first):
     rng = np.random.default_rng(4)
     real = rng.normal(size=(1, 4, DIM)).astype("float32")
-    block = TransformerBlock(num_heads=2, causal=causal, norm_first=norm_first)
+    block = TransformerBlock(num_heads=2, ff_dim=32, causal=causal, norm_first=norm_first)
     alone = block(real).numpy()
     for n_pad in (1, 3):
         garbage = rng.normal(size=(1, n_pad, DIM)).astype("float32") * 10  # pads hold anything
@@ -97,7 +97,7 @@ def test_left_padding_never_changes_real_outputs(causal, norm_first):
 @pytest.mark.formula("eq-transformer-block")
 def test_block_attention_weights_are_masked_and_normalised():
     x, padding = _inputs(5)
-    block = TransformerBlock(num_heads=2, causal=True)
+    block = TransformerBlock(num_heads=2, ff_dim=32, causal=True)
     _, scores = block(x, padding_mask=padding, return_attention_scores=True)
     scores = scores.numpy()  # (B, H, L, L)
     expected = ref.multi_head_attention(
@@ -116,7 +116,7 @@ def test_block_attention_weights_are_masked_and_normalised():
 def test_block_all_padding_row_is_zero_with_finite_gradients():
     x = tf.constant(np.random.default_rng(6).normal(size=(2, 4, DIM)).astype("float32"))
     padding = np.array([[False] * 4, [False, False, True, True]])
-    block = TransformerBlock(num_heads=2, causal=True)
+    block = TransformerBlock(num_heads=2, ff_dim=32, causal=True)
     with tf.GradientTape() as tape:
         tape.watch(x)
         out = block(x, padding_mask=padding)
@@ -128,7 +128,7 @@ def test_block_all_padding_row_is_zero_with_finite_gradients():
 
 def test_dropout_only_in_training():
     x, padding = _inputs(7)
-    block = TransformerBlock(num_heads=2, dropout=0.5, causal=True)
+    block = TransformerBlock(num_heads=2, ff_dim=32, dropout=0.5, causal=True)
     a = block(x, padding_mask=padding, training=False).numpy()
     b = block(x, padding_mask=padding, training=False).numpy()
     c = block(x, padding_mask=padding, training=True).numpy()
@@ -160,8 +160,8 @@ def test_block_config_round_trip_and_saved_model(tmp_path):
 
 def test_block_rejects_bad_arguments():
     with pytest.raises(ValueError, match="num_heads"):
-        TransformerBlock(num_heads=0)
+        TransformerBlock(num_heads=0, ff_dim=8)
     with pytest.raises(ValueError, match="dropout"):
-        TransformerBlock(num_heads=1, dropout=1.0)
+        TransformerBlock(num_heads=1, ff_dim=8, dropout=1.0)
     with pytest.raises(ValueError, match="not divisible by num_heads=3"):
-        TransformerBlock(num_heads=3)(np.ones((1, 2, DIM), "float32"))
+        TransformerBlock(num_heads=3, ff_dim=8)(np.ones((1, 2, DIM), "float32"))

@@ -114,7 +114,7 @@ def test_bad_files_are_named(tmp_path):
 def test_models_without_a_version_in_their_config_round_trip(tmp_path):
     from reclab.models import MatrixFactorization, MatrixFactorizationConfig
 
-    mf = MatrixFactorization(MatrixFactorizationConfig(num_users=4, num_items=6, embedding_dim=3))
+    mf = MatrixFactorization(4, 6, MatrixFactorizationConfig(dim=3))
     mf({"user": np.array([1]), "item": np.array([2])})  # build
     path = save_model(mf, tmp_path / "mf.keras", item_mapping=IdMapping.fit(np.arange(1, 7)))
     loaded = load_model(path, item_mapping=IdMapping.fit(np.arange(1, 7)), num_items=6)
@@ -122,3 +122,32 @@ def test_models_without_a_version_in_their_config_round_trip(tmp_path):
     assert np.array_equal(mf.score(None, users), loaded.score(None, users))
     with pytest.raises(IncompatibleModelError, match="another catalogue"):
         load_model(path, item_mapping=IdMapping.fit(np.arange(2, 8)))
+
+
+def test_a_model_with_user_vectors_refuses_relabelled_users(tmp_path):
+    # Regression: only the item catalogue was fingerprinted, so an MF model evaluated silently
+    # on data whose user ids had been assigned differently.
+    from reclab.models import MatrixFactorization, MatrixFactorizationConfig
+
+    mf = MatrixFactorization(4, 6, MatrixFactorizationConfig(dim=3))
+    items, users = IdMapping.fit(np.arange(1, 7)), IdMapping.fit([10, 20, 30, 40])
+    path = save_model(mf, tmp_path / "mf.keras", item_mapping=items, user_mapping=users)
+    assert load_model(path, item_mapping=items, user_mapping=users).num_users == 4
+    with pytest.raises(IncompatibleModelError, match="other user ids"):
+        load_model(path, item_mapping=items, user_mapping=IdMapping.fit([10, 20, 30, 50]))
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_a_damaged_model_file_is_a_clear_value_error(model, tmp_path, damage):
+    # Regression: a model file with flipped bytes raised zipfile.BadZipFile (a traceback).
+    mapping = IdMapping.fit(np.arange(1, 21))
+    path = save_model(model, tmp_path / "model.keras", item_mapping=mapping)
+    raw = bytearray(path.read_bytes())
+    if damage == "flip":
+        middle = len(raw) // 2
+        raw[middle : middle + 64] = bytes(b ^ 0xFF for b in raw[middle : middle + 64])
+    else:
+        raw = raw[: len(raw) // 3]
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"is (damaged|not a \.keras model file)"):
+        load_model(path, item_mapping=mapping)

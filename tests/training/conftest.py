@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reclab.data import ShopConfig, SyntheticShop, preprocess
-from reclab.training import prepare_next_item_data
+from reclab.data import ShopConfig, SyntheticShop, prepare_next_item_data, preprocess
 
 
 @pytest.fixture(scope="session")

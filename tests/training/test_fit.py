@@ -8,16 +8,26 @@ import keras
 import numpy as np
 import pytest
 
-from reclab.data import Sequences
+from reclab.data import Sequences, causal_dataset, training_windows
 from reclab.evaluation import evaluate_full_ranking
-from reclab.models import GRU4Rec, GRU4RecConfig, SASRec, SASRecConfig, score_fn
+from reclab.models import (
+    GRU4Rec,
+    GRU4RecConfig,
+    MarkovChain,
+    MatrixFactorization,
+    MatrixFactorizationConfig,
+    NeuMF,
+    NeuMFConfig,
+    SASRec,
+    SASRecConfig,
+    score_fn,
+)
 from reclab.training import (
-    LOSSES,
+    OBJECTIVES,
+    BackupMismatchError,
     TrainingConfig,
     TrainingDivergedError,
     fit,
-    next_item_dataset,
-    training_windows,
 )
 
 TINY_MODEL = SASRecConfig(max_len=12, dim=16, num_blocks=1, num_heads=1, dropout=0.2)
@@ -29,7 +39,9 @@ def trained(shop_data):
     model = SASRec(shop_data.num_items, TINY_MODEL)
     model.build()
     v = shop_data.validation
-    before = evaluate_full_ranking(score_fn(model), v.histories, v.targets, metrics=["ndcg"])
+    before = evaluate_full_ranking(
+        score_fn(model), v.histories, v.targets, metrics=["ndcg"], exclude_seen=v.exclude_seen
+    )
     model = SASRec(shop_data.num_items, TINY_MODEL)
     history = fit(model, shop_data, TINY_TRAINING)
     return model, history, before["NDCG@10"]
@@ -39,7 +51,9 @@ def trained(shop_data):
 def test_training_beats_the_untrained_model_on_validation(shop_data, trained):
     model, history, before = trained
     v = shop_data.validation
-    after = evaluate_full_ranking(score_fn(model), v.histories, v.targets, metrics=["ndcg"])
+    after = evaluate_full_ranking(
+        score_fn(model), v.histories, v.targets, metrics=["ndcg"], exclude_seen=v.exclude_seen
+    )
     assert after["NDCG@10"] > before + 0.02
     assert after["NDCG@10"] == pytest.approx(history.best_value)  # best weights restored
     losses = history.column("loss")[1]
@@ -101,9 +115,12 @@ def test_resume_after_interrupt_gives_the_same_result(shop_data, tmp_path):
 
 @pytest.mark.slow
 def test_every_loss_trains(shop_data):
-    for loss in [name for name in LOSSES if name != "softmax"]:  # softmax: the other tests
+    for loss in [name for name in OBJECTIVES if name != "softmax"]:  # softmax: other tests
         config = replace(
-            TINY_TRAINING, epochs=1, loss=loss, num_negatives=None if loss == "bce" else 8
+            TINY_TRAINING,
+            epochs=1,
+            loss=loss,
+            num_negatives=8 if OBJECTIVES[loss].negatives > 1 else None,
         )
         history = fit(SASRec(shop_data.num_items, TINY_MODEL), shop_data.train, config)
         assert np.isfinite(history.records[0]["loss"]) and "val_NDCG@10" not in history.records[0]
@@ -146,10 +163,11 @@ def test_windows_cover_every_event_once_as_target():
 
 def test_dataset_is_a_function_of_seed_and_epoch(shop_data):
     def first_batch(seed):
-        ds = next_item_dataset(
+        ds = causal_dataset(
             shop_data.train,
             max_len=12,
             batch_size=8,
+            num_items=shop_data.num_items,
             num_negatives=3,
             negative_weights=np.r_[0.0, np.ones(shop_data.num_items)],
             seed=seed,
@@ -167,22 +185,126 @@ def test_dataset_is_a_function_of_seed_and_epoch(shop_data):
 @pytest.mark.parametrize(
     ("changes", "word"),
     [
-        ({"loss": "hinge"}, "loss"),
+        ({"loss": "hinge"}, "unknown loss 'hinge'"),
         ({"batch_size": 0}, "batch_size"),
         ({"lr_schedule": "step"}, "lr_schedule"),
         ({"negative_sampling": "zipf"}, "sampling"),
+        ({"learning_rate": float("inf")}, "learning_rate must be a finite number"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"num_negatives": 0, "loss": "bce"}, "num_negatives"),
+        ({"num_negatives": 8}, "samples no negatives"),
+        ({"loss": "gbce", "loss_options": {"tau": 1}}, "no option"),
+        ({"seed": -1}, "seed"),
     ],
 )
-def test_bad_training_configuration(changes, word):
+def test_bad_training_configuration_cannot_be_constructed(changes, word):
+    # Regression: TrainingConfig(loss="typo") used to construct and fail later inside fit.
     with pytest.raises(ValueError, match=word):
-        TrainingConfig(**changes).validate()
+        TrainingConfig(**changes)
 
 
-def test_paper_configuration():
+def test_paper_configuration_follows_the_papers_sampler():
     paper = TrainingConfig.paper()
-    assert (paper.loss, paper.negatives, paper.learning_rate, paper.batch_size) == (
+    assert (paper.loss, paper.learning_rate, paper.batch_size, paper.windows) == (
         "bce",
-        1,
         1e-3,
         128,
+        False,
     )
+    assert OBJECTIVES[paper.loss].negatives == 1
+    assert paper.exclude_user_items  # SASRec's official sampler excludes the user's items
+
+
+USER_MODELS = {
+    "mf": lambda d: MatrixFactorization(d.num_users, d.num_items, MatrixFactorizationConfig(dim=8)),
+    "neumf": lambda d: NeuMF(d.num_users, d.num_items, NeuMFConfig(mf_dim=4, mlp_layers=(8, 4))),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(USER_MODELS))
+def test_one_entry_point_trains_models_with_user_vectors(shop_data, name):
+    config = replace(TINY_TRAINING, loss="bce", epochs=3, batch_size=256, learning_rate=0.02)
+    model = USER_MODELS[name](shop_data)
+    history = fit(model, shop_data, config)
+    assert history.negatives == 1 and "val_NDCG@10" in history.records[0]
+    _epochs, values = history.column("val_NDCG@10")
+    assert history.best_value == pytest.approx(values.max())
+    again = USER_MODELS[name](shop_data)
+    assert fit(again, shop_data, config).records[-1]["loss"] == history.records[-1]["loss"]
+    # Regression: user ids must be the data's encoded ids, validated like sequence models
+    v = shop_data.validation
+    direct = evaluate_full_ranking(
+        lambda b: model.score(b[0], b[1]),
+        (v.histories, v.users),
+        v.targets,
+        metrics=["ndcg"],
+        seen=v.histories,
+        exclude_seen=v.exclude_seen,
+    )
+    assert direct["NDCG@10"] == pytest.approx(history.best_value)
+
+
+@pytest.mark.slow
+def test_matrix_factorisation_trains_with_the_full_softmax_neumf_refuses(shop_data):
+    mf = USER_MODELS["mf"](shop_data)
+    history = fit(mf, shop_data, replace(TINY_TRAINING, epochs=1, jit_compile=False))
+    assert history.negatives == 0 and np.isfinite(history.records[0]["loss"])
+    with pytest.raises(ValueError, match="cannot train with loss='softmax'"):
+        fit(USER_MODELS["neumf"](shop_data), shop_data, replace(TINY_TRAINING, epochs=1))
+
+
+def test_count_models_go_through_the_same_entry_point(shop_data):
+    model = MarkovChain(shop_data.num_items, popularity_weight=0.5)
+    history = fit(model, shop_data)
+    v = shop_data.validation
+    want = evaluate_full_ranking(
+        score_fn(model), v.histories, v.targets, metrics=["ndcg"], exclude_seen=v.exclude_seen
+    )
+    assert history.best_value == pytest.approx(want["NDCG@10"]) and history.epochs == 1
+
+
+@pytest.mark.slow
+def test_a_backup_of_another_run_is_never_resumed(shop_data, tmp_path):
+    # Regression: a seed-1 run used to continue silently from seed 0's backup.
+    config = replace(TINY_TRAINING, epochs=3, patience=10)
+    backup = tmp_path / "backup"
+    with pytest.raises(KeyboardInterrupt):
+        fit(SASRec(shop_data.num_items, TINY_MODEL), shop_data, config, backup_dir=backup,
+            callbacks=[Interrupt(1)])  # fmt: skip
+    with pytest.raises(BackupMismatchError, match="another configuration"):
+        fit(SASRec(shop_data.num_items, TINY_MODEL), shop_data, replace(config, seed=1),
+            backup_dir=backup)  # fmt: skip
+    other_data = shop_data.__class__(
+        **{**vars(shop_data), "train": training_windows(shop_data.train, 5)}
+    )
+    with pytest.raises(BackupMismatchError):
+        fit(SASRec(shop_data.num_items, TINY_MODEL), other_data.train, config, backup_dir=backup)
+    resumed = fit(SASRec(shop_data.num_items, TINY_MODEL), shop_data, config, backup_dir=backup)
+    assert resumed.resumed_from == 1 and resumed.epochs == 3
+
+
+def test_a_backup_folder_with_foreign_files_is_refused_and_kept(shop_data, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my notes")
+    with pytest.raises(ValueError, match="did not write"):
+        fit(SASRec(shop_data.num_items, TINY_MODEL), shop_data, TINY_TRAINING, backup_dir=folder)
+    assert (folder / "notes.txt").read_text() == "my notes"
+
+
+class SlowValidation(keras.callbacks.Callback):
+    """Pretends validation took 10 s, as the validation callback reports it."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_seconds"] = logs.get("val_seconds", 0.0) + 10.0
+
+
+@pytest.mark.slow
+def test_the_time_limit_counts_training_time_not_validation(shop_data):
+    # Regression: the limit included validation time although it is documented as training time.
+    config = replace(TINY_TRAINING, epochs=3, patience=10, max_seconds=5.0)
+    history = fit(
+        SASRec(shop_data.num_items, TINY_MODEL), shop_data, config, callbacks=[SlowValidation()]
+    )
+    assert not history.time_limit_reached and history.epochs == 3

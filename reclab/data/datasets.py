@@ -1,0 +1,405 @@
+"""``tf.data`` pipelines for ``model.fit``: batches that are a pure function of (seed, epoch, step).
+
+Every training pipeline here makes batch ``k`` of epoch ``e`` with NumPy from
+``numpy.random.default_rng([seed, e, k])`` (and shuffles epoch ``e`` with
+``default_rng([seed, e])``), so a run resumed at epoch ``e`` sees exactly the batches an
+uninterrupted run would have seen, without replaying earlier epochs. The epoch is read from
+``epoch``, a function returning the current epoch (``reclab.training`` passes one that follows
+``model.fit``); without it, every pass is epoch 0.
+
+Training batches all have exactly ``batch_size`` rows: the last one is padded with empty rows
+(target id 0, which every loss ignores), so a compiled training step is traced once.
+
+- :func:`causal_dataset`: next-item batches for sequence models (SASRec, GRU4Rec);
+- :func:`pair_dataset`: (user, item) batches for models with user vectors (MF, NeuMF);
+- :func:`rating_dataset`: (user, item, rating) batches for explicit feedback;
+- :func:`cloze_dataset`, :func:`evaluation_dataset`: masked-item and evaluation batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from reclab.data.batching import causal_arrays, cloze_mask, evaluation_arrays, left_pad
+from reclab.data.negatives import NegativeSampler, item_weights
+from reclab.data.sequences import Sequences
+from reclab.seeding import as_generator
+
+__all__ = [
+    "causal_dataset",
+    "cloze_dataset",
+    "evaluation_dataset",
+    "pair_dataset",
+    "rating_dataset",
+]
+
+#: The current epoch, for a pipeline whose batches depend on it.
+EpochSource = Callable[[], int]
+
+
+def _check_batch_size(batch_size: Any, where: str) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise ValueError(f"{where}: batch_size={batch_size!r}; expected a positive integer")
+    if batch_size < 1:
+        raise ValueError(f"{where}: batch_size={batch_size!r}; expected a positive integer")
+    return int(batch_size)
+
+
+def _check_negatives(num_negatives: Any, where: str) -> int:
+    if isinstance(num_negatives, bool) or not isinstance(num_negatives, (int, np.integer)):
+        raise ValueError(f"{where}: num_negatives={num_negatives!r}; expected an integer >= 0")
+    if num_negatives < 0:
+        raise ValueError(f"{where}: num_negatives={num_negatives!r}; expected an integer >= 0")
+    return int(num_negatives)
+
+
+def _seeded_batches(
+    make: Callable[[int, int], tuple[np.ndarray, ...]],
+    steps: int,
+    specs: list[tf.TensorSpec],
+    pack: Callable[..., Any],
+    epoch: EpochSource | None,
+) -> tf.data.Dataset:
+    """``steps`` batches, batch ``k`` of the current epoch made by ``make(epoch, k)``."""
+    current = epoch if epoch is not None else (lambda: 0)
+
+    def make_step(step: np.int64) -> tuple[np.ndarray, ...]:
+        return make(int(current()), int(step))
+
+    def load(step: tf.Tensor) -> Any:
+        outs = tf.numpy_function(make_step, [step], [s.dtype for s in specs], stateful=True)
+        for out, spec in zip(outs, specs, strict=True):
+            out.set_shape(spec.shape)
+        return pack(*outs)
+
+    dataset = tf.data.Dataset.range(steps).map(load)
+    options = tf.data.Options()
+    # The autotuner logs "Optimization loop failed: CANCELLED" when an iterator is dropped
+    # mid-epoch (early stopping); these batches are cheap, so it is not needed.
+    options.autotune.enabled = False
+    return dataset.prefetch(2).with_options(options)
+
+
+class _Epochs:
+    """The shuffled order of rows for one epoch at a time (``default_rng([seed, epoch])``)."""
+
+    def __init__(self, n: int, seed: int, shuffle: bool) -> None:
+        self.n, self.seed, self.shuffle = n, seed, shuffle
+        self._epoch, self._order = -1, np.arange(n)
+
+    def rows(self, epoch: int, step: int, batch_size: int) -> np.ndarray:
+        if epoch != self._epoch:
+            rng = np.random.default_rng([self.seed, epoch])
+            self._order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+            self._epoch = epoch
+        return self._order[step * batch_size : (step + 1) * batch_size]
+
+
+def _pad_rows(arrays: list[np.ndarray], batch_size: int) -> list[np.ndarray]:
+    """Pad every array's first axis with zeros to ``batch_size`` rows."""
+    missing = batch_size - len(arrays[0])
+    if missing <= 0:
+        return arrays
+    return [np.pad(a, [(0, missing)] + [(0, 0)] * (a.ndim - 1)) for a in arrays]
+
+
+def _sampler(
+    num_items: int, num_negatives: int, negative_weights: np.ndarray | None
+) -> NegativeSampler | None:
+    if not num_negatives:
+        return None
+    weights = item_weights(num_items) if negative_weights is None else negative_weights
+    return NegativeSampler(weights)
+
+
+def _negatives(
+    sampler: NegativeSampler,
+    positives: np.ndarray,
+    num_negatives: int,
+    rng: np.random.Generator,
+    exclude: Any | None,
+    users: np.ndarray,
+) -> np.ndarray:
+    """``(..., M)`` negatives of ``positives``; with ``exclude``, never the row user's items."""
+    if exclude is None:
+        return sampler.sample(positives, num_negatives, rng)
+    return sampler.sample(positives, num_negatives, rng, exclude=exclude, rows=users)
+
+
+def causal_dataset(
+    sequences: Sequences,
+    *,
+    max_len: int,
+    batch_size: int,
+    num_items: int,
+    num_negatives: int = 0,
+    negative_weights: np.ndarray | None = None,
+    exclude: Any | None = None,
+    seed: int = 0,
+    epoch: EpochSource | None = None,
+    shuffle: bool = True,
+) -> tf.data.Dataset:
+    """Next-item training batches ``(x, y)`` for ``model.fit`` of a sequence model.
+
+    Each row is a user's latest ``max_len + 1`` items (cut long histories into several rows
+    first with :func:`reclab.data.training_windows` to use every event): the input is
+    ``(s_1, ..., s_{T-1})`` and the target at every position is the next item.
+
+    Without negatives: ``x`` = item ids ``(B, L)``, ``y`` = next-item ids ``(B, L)`` (0 at
+    padding), for :class:`~reclab.losses.FullSoftmaxCrossEntropy`. With ``M`` negatives:
+    ``x = {"inputs": (B, L), "candidates": (B, L, 1 + M)}`` and ``y`` = the candidates' ids
+    (positive in column 0), for the losses of :class:`~reclab.losses.CandidateLoss`.
+
+    Args:
+        sequences: encoded training sequences (ids ``1..num_items``); ``users`` name each
+            row's user (several rows may share one).
+        max_len: :math:`L`.
+        batch_size: :math:`B`.
+        num_items: :math:`N`.
+        num_negatives: :math:`M` negatives per position (0: none).
+        negative_weights: sampling weights ``(N + 1,)`` (:func:`~reclab.data.item_weights`);
+            uniform by default.
+        exclude: an :class:`~reclab.data.ExcludedItems` whose row ``u`` holds the items of
+            user id ``u``: a negative is never one of them (the papers' rule, see
+            :class:`~reclab.data.NegativeSampler`); ``None`` excludes only the positive.
+        seed: seeds the shuffle and the negatives (see the module docstring).
+        epoch: the current epoch (see the module docstring).
+        shuffle: shuffle the rows every epoch.
+
+    Example:
+        >>> seqs = Sequences(np.array([1, 2]), np.array([0, 3, 5]), np.array([4, 5, 6, 7, 8]),
+        ...                  np.zeros(5, dtype=np.int64))
+        >>> x, y = next(iter(causal_dataset(seqs, max_len=3, batch_size=2, num_items=9,
+        ...                                 shuffle=False)))
+        >>> x.numpy().tolist(), y.numpy().tolist()
+        ([[0, 4, 5], [0, 0, 7]], [[0, 5, 6], [0, 0, 8]])
+    """
+    where = "causal_dataset"
+    batch_size = _check_batch_size(batch_size, where)
+    num_negatives = _check_negatives(num_negatives, where)
+    arrays = causal_arrays(sequences, max_len)
+    inputs, targets, users = arrays["inputs"], arrays["targets"], arrays["user"]
+    if len(inputs) == 0:
+        raise ValueError(f"{where}: no sequence has 2 or more items to learn from")
+    sampler = _sampler(num_items, num_negatives, negative_weights)
+    epochs = _Epochs(len(inputs), seed, shuffle)
+    max_len = int(max_len)
+
+    def make(e: int, step: int) -> tuple[np.ndarray, ...]:
+        rows = epochs.rows(e, step, batch_size)
+        x, y, u = _pad_rows([inputs[rows], targets[rows], users[rows]], batch_size)
+        if sampler is None:
+            return x, y
+        rng = np.random.default_rng([seed, e, step])
+        negatives = _negatives(sampler, y, num_negatives, rng, exclude, u)
+        return x, np.concatenate([y[..., None], negatives], axis=-1).astype(np.int32)
+
+    steps = -(-len(inputs) // batch_size)
+    if sampler is None:
+        specs = [tf.TensorSpec((batch_size, max_len), tf.int32)] * 2
+        return _seeded_batches(make, steps, specs, lambda x, y: (x, y), epoch)
+    specs = [
+        tf.TensorSpec((batch_size, max_len), tf.int32),
+        tf.TensorSpec((batch_size, max_len, 1 + num_negatives), tf.int32),
+    ]
+    return _seeded_batches(
+        make, steps, specs, lambda x, c: ({"inputs": x, "candidates": c}, c), epoch
+    )
+
+
+def _ids(values: Any, name: str, where: str) -> np.ndarray:
+    x = np.asarray(values)
+    if x.ndim != 1 or not np.issubdtype(x.dtype, np.integer):
+        raise ValueError(f"{where}: {name} must be a 1-D integer array, got shape {x.shape}")
+    return x.astype(np.int32)
+
+
+def pair_dataset(
+    users: np.ndarray,
+    items: np.ndarray,
+    *,
+    num_items: int,
+    batch_size: int,
+    num_negatives: int = 0,
+    negative_weights: np.ndarray | None = None,
+    exclude: Any | None = None,
+    seed: int = 0,
+    epoch: EpochSource | None = None,
+    shuffle: bool = True,
+) -> tf.data.Dataset:
+    """(user, item) training batches ``(x, y)`` for models with user vectors (MF, NeuMF).
+
+    One row per training event. With ``M`` negatives: ``x = {"user": (B,), "item": (B, 1 + M)}``
+    (column 0 the observed item) and ``y`` = the same candidate ids, the form of
+    :class:`~reclab.losses.CandidateLoss`. Without: ``x = {"user": (B,)}`` and ``y`` = the
+    observed item ``(B,)``, for a full softmax over the catalogue.
+
+    Args:
+        users, items: ``(E,)`` encoded ids of the training events.
+        num_items, batch_size, num_negatives, negative_weights, seed, epoch, shuffle: as in
+            :func:`causal_dataset`.
+        exclude: as in :func:`causal_dataset` (rows are user ids): He et al. 2017 and Rendle
+            et al. 2009 sample items the user has not interacted with.
+
+    Example:
+        >>> x, y = next(iter(pair_dataset(np.array([1, 1, 2]), np.array([3, 1, 2]), num_items=5,
+        ...                               num_negatives=2, batch_size=4, shuffle=False)))
+        >>> x["item"].shape, x["item"][:, 0].numpy().tolist(), x["user"].numpy().tolist()
+        (TensorShape([4, 3]), [3, 1, 2, 0], [1, 1, 2, 0])
+    """
+    where = "pair_dataset"
+    users, items = _ids(users, "users", where), _ids(items, "items", where)
+    if len(users) != len(items) or len(users) == 0:
+        raise ValueError(
+            f"{where}: users and items must be non-empty and of the same length, got "
+            f"{len(users)} and {len(items)}"
+        )
+    if items.min() < 1 or items.max() > num_items:
+        raise ValueError(f"{where}: items must be ids in [1, {num_items}] (num_items)")
+    batch_size = _check_batch_size(batch_size, where)
+    num_negatives = _check_negatives(num_negatives, where)
+    sampler = _sampler(num_items, num_negatives, negative_weights)
+    epochs = _Epochs(len(users), seed, shuffle)
+
+    def make(e: int, step: int) -> tuple[np.ndarray, ...]:
+        rows = epochs.rows(e, step, batch_size)
+        u, positives = _pad_rows([users[rows], items[rows]], batch_size)
+        if sampler is None:
+            return u, positives
+        rng = np.random.default_rng([seed, e, step])
+        negatives = _negatives(sampler, positives, num_negatives, rng, exclude, u)
+        return u, np.concatenate([positives[:, None], negatives], axis=1).astype(np.int32)
+
+    steps = -(-len(users) // batch_size)
+    if sampler is None:
+        specs = [tf.TensorSpec((batch_size,), tf.int32)] * 2
+        return _seeded_batches(make, steps, specs, lambda u, i: ({"user": u}, i), epoch)
+    specs = [
+        tf.TensorSpec((batch_size,), tf.int32),
+        tf.TensorSpec((batch_size, 1 + num_negatives), tf.int32),
+    ]
+    return _seeded_batches(make, steps, specs, lambda u, c: ({"user": u, "item": c}, c), epoch)
+
+
+def rating_dataset(
+    users: np.ndarray,
+    items: np.ndarray,
+    ratings: np.ndarray,
+    *,
+    batch_size: int,
+    shuffle: bool = True,
+    seed: int = 0,
+    epoch: EpochSource | None = None,
+) -> tf.data.Dataset:
+    """Batches of ``({"user": (B,), "item": (B,)}, rating (B,))`` for explicit feedback.
+
+    The last batch is smaller (not padded: a padded rating would count in the squared error).
+
+    Example:
+        >>> ds = rating_dataset(np.array([1, 2]), np.array([3, 1]), np.array([4.0, 2.5]),
+        ...                     batch_size=2, shuffle=False)
+        >>> x, y = next(iter(ds))
+        >>> x["user"].numpy().tolist(), x["item"].numpy().tolist(), y.numpy().tolist()
+        ([1, 2], [3, 1], [4.0, 2.5])
+    """
+    where = "rating_dataset"
+    users, items = _ids(users, "users", where), _ids(items, "items", where)
+    ratings = np.asarray(ratings, dtype=np.float32)
+    if not len(users) == len(items) == len(ratings):
+        raise ValueError(
+            f"{where}: users, items and ratings must have the same length, got "
+            f"{len(users)}, {len(items)} and {len(ratings)}"
+        )
+    batch_size = _check_batch_size(batch_size, where)
+    epochs = _Epochs(len(users), seed, shuffle)
+
+    def make(e: int, step: int) -> tuple[np.ndarray, ...]:
+        rows = epochs.rows(e, step, batch_size)
+        return users[rows], items[rows], ratings[rows]
+
+    specs = [
+        tf.TensorSpec((None,), tf.int32),
+        tf.TensorSpec((None,), tf.int32),
+        tf.TensorSpec((None,), tf.float32),
+    ]
+    steps = -(-len(users) // batch_size)
+    return _seeded_batches(make, steps, specs, lambda u, i, r: ({"user": u, "item": i}, r), epoch)
+
+
+def _spec(value: np.ndarray) -> tf.TensorSpec:
+    dtype = tf.bool if value.dtype == bool else tf.as_dtype(value.dtype)
+    return tf.TensorSpec((None, *value.shape[1:]), dtype)
+
+
+def cloze_dataset(
+    sequences: Sequences,
+    *,
+    max_len: int,
+    batch_size: int,
+    num_items: int,
+    mask_prob: float = 0.2,
+    shuffle: bool = True,
+    seed: int | np.random.Generator = 0,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """A tf.data pipeline of masked-item (cloze) batches for bidirectional models (BERT4Rec).
+
+    Each user's latest ``L`` items are taken; see :func:`~reclab.data.cloze_mask` for the
+    masking. The mask token is ``num_items + 1``, so the embedding table has ``N + 2`` rows.
+    Each pass draws new masks from one generator made from ``seed``.
+
+    Returns:
+        A dataset of dicts with ``inputs`` (B, L) int32, ``labels`` (B, L) int32, ``label_mask``
+        (B, L) bool (True = hidden item to predict), ``mask`` (B, L) bool (real items),
+        ``user`` (B,) int64.
+    """
+    batch_size = _check_batch_size(batch_size, "cloze_dataset")
+    padded, mask = left_pad(sequences, max_len)
+    keep = mask.any(axis=1)
+    padded, mask, users = padded[keep], mask[keep], sequences.users[keep]
+    rng = as_generator(seed)
+    stop = len(users) - batch_size + 1 if drop_remainder else len(users)
+    starts = range(0, max(stop, 0), batch_size)
+
+    def batches() -> Iterator[dict[str, np.ndarray]]:
+        order = rng.permutation(len(users)) if shuffle else np.arange(len(users))
+        for start in starts:
+            rows = order[start : start + batch_size]
+            batch = cloze_mask(
+                padded[rows], mask[rows], mask_prob=mask_prob, mask_token=num_items + 1, rng=rng
+            )
+            batch["user"] = users[rows]
+            yield batch
+
+    example = cloze_mask(
+        padded[:1], mask[:1], mask_prob=0.0, mask_token=1, rng=np.random.default_rng(0)
+    )
+    example["user"] = users[:1]
+    signature = {key: _spec(value) for key, value in example.items()}
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(starts)))
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def evaluation_dataset(
+    history: Sequences,
+    targets: pd.DataFrame,
+    *,
+    max_len: int,
+    batch_size: int,
+    mask_token: int | None = None,
+) -> tf.data.Dataset:
+    """Evaluation batches (history -> held-out item), in the order of ``targets``, not shuffled.
+
+    See :func:`~reclab.data.evaluation_arrays` for the arguments and the arrays; the dataset
+    yields them in batches of ``batch_size`` as dicts ``inputs`` (B, L), ``mask`` (B, L),
+    ``target`` (B,), ``user`` (B,).
+    """
+    batch_size = _check_batch_size(batch_size, "evaluation_dataset")
+    arrays = evaluation_arrays(history, targets, max_len, mask_token=mask_token)
+    return tf.data.Dataset.from_tensor_slices(arrays).batch(batch_size)

@@ -1,0 +1,168 @@
+"""Every model the book trains, by name: one registry that the trainer, the command line and the
+docs read.
+
+A :class:`ModelSpec` says how to build a model from the data's sizes and a configuration, which
+frozen dataclass configures it, what the paper's configuration is and which command-line flags
+map to which fields. Adding a model is one new file (the model) and one :func:`register_model`
+line below; ``python -m reclab train --model NAME`` and :func:`reclab.training.fit` then take it.
+
+Example:
+    >>> sorted(MODELS)
+    ['gru4rec', 'markov', 'mf', 'neumf', 'pop', 'sasrec']
+    >>> build_model("sasrec", num_items=10, config={"max_len": 4, "dim": 8}).config.max_len
+    4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from reclab.models.baselines import MarkovChain, Popularity
+from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig
+from reclab.models.matrix_factorization import MatrixFactorization, MatrixFactorizationConfig
+from reclab.models.neumf import NeuMF, NeuMFConfig
+from reclab.models.sasrec import SASRec, SASRecConfig
+
+__all__ = ["MODELS", "ModelSpec", "build_model", "model_spec", "register_model"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build one kind of model.
+
+    Attributes:
+        name: the registry key (``--model NAME``).
+        build: ``(num_items, num_users, config) -> model``.
+        model_class: the class ``build`` makes (its ``parameter_count`` sizes a run before
+            anything is allocated).
+        summary: one line for ``--help`` and the docs.
+        config_class: the model's frozen configuration dataclass; ``None`` for count models,
+            whose keyword arguments are given by ``defaults``.
+        defaults: keyword arguments of a count model (e.g. Markov's ``popularity_weight``).
+        paper: the paper's configuration (``--paper``), or ``None``.
+        flags: command-line flag -> configuration field (``{"dim": "mf_dim"}``); a flag not
+            listed does not apply to the model.
+    """
+
+    name: str
+    build: Callable[[int, int, Any], Any]
+    model_class: type
+    summary: str
+    config_class: type | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    paper: Callable[[], Any] | None = None
+    flags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def trainable(self) -> bool:
+        """True for Keras models trained by gradient descent (False: fitted from counts)."""
+        return self.config_class is not None
+
+    def make_config(self, changes: Mapping[str, Any] | None = None, *, paper: bool = False) -> Any:
+        """The configuration with ``changes`` (field -> value) applied (a dict for counts)."""
+        changes = dict(changes or {})
+        if self.config_class is None:
+            unknown = set(changes) - set(self.defaults)
+            if unknown:
+                raise ValueError(f"model {self.name!r} has no setting {sorted(unknown)}")
+            return {**self.defaults, **changes}
+        if paper and self.paper is None:
+            raise ValueError(f"model {self.name!r} has no paper configuration")
+        base = self.paper() if paper else self.config_class()
+        names = {f.name for f in fields(self.config_class)}
+        unknown = set(changes) - names
+        if unknown:
+            raise ValueError(
+                f"{self.config_class.__name__} has no field {sorted(unknown)}; "
+                f"fields: {sorted(names)}"
+            )
+        return replace(base, **changes)
+
+
+#: The registered models, by name.
+MODELS: dict[str, ModelSpec] = {}
+
+
+def register_model(spec: ModelSpec) -> ModelSpec:
+    """Add a model to :data:`MODELS` (a name can be registered once)."""
+    if spec.name in MODELS:
+        raise ValueError(f"register_model: a model named {spec.name!r} is already registered")
+    MODELS[spec.name] = spec
+    return spec
+
+
+def model_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` of ``name``, or a ``ValueError`` listing the choices."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODELS)}")
+    return MODELS[name]
+
+
+def build_model(name: str, *, num_items: int, num_users: int = 0, config: Any = None) -> Any:
+    """Build the model ``name`` for ``num_items`` items (and ``num_users`` users).
+
+    ``config`` is the model's configuration, a dict of its fields, or ``None`` (defaults).
+    """
+    spec = model_spec(name)
+    if config is None or isinstance(config, Mapping):
+        config = spec.make_config(config)
+    return spec.build(num_items, num_users, config)
+
+
+_SEQUENCE_FLAGS = {"dim": "dim", "max_len": "max_len", "dropout": "dropout"}
+
+register_model(
+    ModelSpec("pop", lambda n, u, c: Popularity(n), Popularity, "most popular items (counts)")
+)
+register_model(
+    ModelSpec(
+        "markov",
+        lambda n, u, c: MarkovChain(n, **c),
+        MarkovChain,
+        "first-order transitions, ties broken by popularity",
+        defaults={"popularity_weight": 0.5},
+    )
+)
+register_model(
+    ModelSpec(
+        "mf",
+        lambda n, u, c: MatrixFactorization(u, n, c),
+        MatrixFactorization,
+        "matrix factorisation (Koren et al. 2009)",
+        MatrixFactorizationConfig,
+        flags={"dim": "dim"},
+    )
+)
+register_model(
+    ModelSpec(
+        "neumf",
+        lambda n, u, c: NeuMF(u, n, c),
+        NeuMF,
+        "neural collaborative filtering (He et al. 2017)",
+        NeuMFConfig,
+        flags={"dim": "mf_dim", "dropout": "dropout"},
+    )
+)
+register_model(
+    ModelSpec(
+        "gru4rec",
+        lambda n, u, c: GRU4Rec(n, c),
+        GRU4Rec,
+        "recurrent network over the history (Hidasi et al. 2016)",
+        GRU4RecConfig,
+        flags=_SEQUENCE_FLAGS,
+    )
+)
+register_model(
+    ModelSpec(
+        "sasrec",
+        lambda n, u, c: SASRec(n, c),
+        SASRec,
+        "self-attention over the history (Kang & McAuley 2018)",
+        SASRecConfig,
+        paper=SASRecConfig.paper,
+        flags=_SEQUENCE_FLAGS,
+    )
+)

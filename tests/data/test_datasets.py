@@ -1,0 +1,134 @@
+"""tf.data pipelines: shapes, padding to a fixed batch, (seed, epoch) determinism, exclusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reclab.data import (
+    Sequences,
+    causal_dataset,
+    cloze_dataset,
+    evaluation_dataset,
+    item_weights,
+    pair_dataset,
+    rating_dataset,
+)
+from reclab.data.negatives import ExcludedItems
+
+
+def seqs_of(lists: list[list[int]]) -> Sequences:
+    lengths = [len(s) for s in lists]
+    items = np.array([i for s in lists for i in s], dtype=np.int64)
+    return Sequences(
+        np.arange(1, len(lists) + 1, dtype=np.int64),
+        np.r_[0, np.cumsum(lengths)].astype(np.int64),
+        items,
+        np.arange(len(items), dtype=np.int64),
+    )
+
+
+SEQS = seqs_of([[1, 2, 3, 4, 5], [6, 7], [8], [2, 4, 6]])
+
+
+def batches(dataset) -> list:
+    return [(x, y) for x, y in dataset]
+
+
+def test_causal_dataset_shapes_negatives_and_determinism() -> None:
+    weights = item_weights(50, "popularity", np.r_[0, np.arange(1, 51)])
+    epoch = [0]
+
+    def make(seed):
+        return causal_dataset(
+            SEQS,
+            max_len=4,
+            batch_size=2,
+            num_items=50,
+            num_negatives=3,
+            negative_weights=weights,
+            seed=seed,
+            epoch=lambda: epoch[0],
+        )
+
+    ds = make(7)
+    assert int(ds.cardinality()) == 2  # 3 users with a next item, batches of 2
+    epoch1 = batches(ds)
+    epoch[0] = 1
+    epoch2 = batches(ds)
+    x, c = epoch1[0]
+    assert x["inputs"].shape == (2, 4) and c.shape == (2, 4, 4)  # positive + 3 negatives
+    for _, c in epoch1 + epoch2:
+        c = c.numpy()
+        real = c[..., 0] > 0
+        assert (c[..., 1:][real] != c[..., :1][real]).all() and c[..., 1:].min() >= 1
+    epoch[0] = 0
+    again = batches(make(7))
+    for (x1, c1), (x2, c2) in zip(epoch1, again, strict=True):
+        np.testing.assert_array_equal(x1["inputs"], x2["inputs"])
+        np.testing.assert_array_equal(c1, c2)
+    assert any(  # a new epoch shuffles again and draws new negatives
+        not np.array_equal(a[1], b[1]) for a, b in zip(epoch1, epoch2, strict=True)
+    )
+
+
+def test_causal_dataset_pads_the_last_batch_with_empty_rows() -> None:
+    ds = causal_dataset(SEQS, max_len=3, batch_size=2, num_items=50, shuffle=False)
+    (_x1, y1), (_x2, y2) = batches(ds)
+    assert y1.numpy().tolist() == [[3, 4, 5], [0, 0, 7]]
+    assert y2.numpy().tolist() == [[0, 4, 6], [0, 0, 0]]  # one real row, one empty row
+    with pytest.raises(ValueError, match="batch_size=0"):
+        causal_dataset(SEQS, max_len=3, batch_size=0, num_items=50)
+
+
+def test_negatives_can_exclude_the_users_own_items() -> None:
+    users = np.repeat(SEQS.users, SEQS.lengths)
+    exclude = ExcludedItems.from_pairs(users, SEQS.items, num_rows=5, num_items=8)
+    ds = causal_dataset(SEQS, max_len=5, batch_size=4, num_items=8, num_negatives=30,
+                        exclude=exclude, seed=0, shuffle=False)  # fmt: skip
+    _, c = next(iter(ds))
+    c = c.numpy()
+    own = [{1, 2, 3, 4, 5}, {6, 7}, {2, 4, 6}]  # rows: users 1, 2 and 4 (3 has no next item)
+    for row, items in enumerate(own):
+        real = c[row, :, 0] > 0
+        drawn = set(c[row, real, 1:].ravel().tolist())
+        assert drawn and not drawn & items
+        assert drawn == set(range(1, 9)) - items  # 30 draws reach every allowed item
+
+
+def test_pair_dataset_with_and_without_negatives() -> None:
+    users, items = np.array([1, 1, 2]), np.array([3, 1, 2])
+    x, c = next(iter(pair_dataset(users, items, num_items=5, num_negatives=2, batch_size=4,
+                                  shuffle=False)))  # fmt: skip
+    assert x["user"].numpy().tolist() == [1, 1, 2, 0]  # padded to the batch size
+    assert (c.numpy()[:3, 1:] != c.numpy()[:3, :1]).all()
+    x, y = next(iter(pair_dataset(users, items, num_items=5, batch_size=3, shuffle=False)))
+    assert set(x) == {"user"} and y.numpy().tolist() == [3, 1, 2]
+    with pytest.raises(ValueError, match=r"items must be ids in \[1, 5\]"):
+        pair_dataset(users, np.array([3, 1, 6]), num_items=5, batch_size=2)
+
+
+def test_rating_dataset_keeps_the_last_batch_short() -> None:
+    ds = rating_dataset(np.array([1, 2, 3]), np.array([3, 1, 2]), np.array([4.0, 2.5, 1.0]),
+                        batch_size=2, shuffle=False)  # fmt: skip
+    shapes = [tuple(y.shape) for _, y in ds]
+    assert shapes == [(2,), (1,)]
+
+
+def test_cloze_dataset_uses_mask_token_n_plus_one() -> None:
+    out = [{k: v.numpy() for k, v in b.items()} for b in cloze_dataset(
+        SEQS, max_len=4, batch_size=3, num_items=50, seed=1)]  # fmt: skip
+    assert [b["inputs"].shape for b in out] == [(3, 4), (1, 4)]
+    for b in out:
+        assert (b["inputs"][b["label_mask"]] == 51).all()
+        assert b["label_mask"].any(axis=1).all()
+
+
+def test_evaluation_dataset_batches_in_order() -> None:
+    targets = pd.DataFrame({"user_id": [1, 2, 3, 4], "item_id": [9, 9, 9, 9]})
+    out = [{k: v.numpy() for k, v in b.items()} for b in evaluation_dataset(
+        SEQS, targets, max_len=2, batch_size=3)]  # fmt: skip
+    assert [b["user"].tolist() for b in out] == [[1, 2, 3], [4]]
+    assert out[0]["inputs"].tolist() == [[4, 5], [6, 7], [0, 8]]
+    assert out[0]["target"].dtype == np.int32
