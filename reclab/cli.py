@@ -8,37 +8,49 @@ Examples::
 
 ``train`` writes ``config.json`` (what was trained on what), ``model.keras`` (trained Keras
 models; count baselines are refitted from the data, which takes seconds) and ``metrics.json``
-(validation and test full-ranking metrics with bootstrap intervals, and timings). ``evaluate``
-and ``recommend`` read the data set named in ``config.json`` again, with the same preprocessing.
+(validation and test full-ranking metrics with bootstrap intervals, what preprocessing dropped,
+and timings). ``evaluate`` and ``recommend`` read the data set named in ``config.json`` again,
+with the same preprocessing. Every model of ``reclab.models.MODELS`` and every objective of
+``reclab.training.OBJECTIVES`` is available by name.
 
-Bad arguments and files end with one line on stderr (``reclab: error: ...``) and exit status 2;
-no traceback. TensorFlow is imported only once the arguments have been checked.
+A run folder is never overwritten silently: ``train`` writes into a new or empty folder, resumes
+an interrupted run in its own folder when the arguments and the data are the same (and says so),
+and replaces a finished run only with ``--overwrite``; it never deletes or changes a file it did
+not write. Progress is shown on standard error: a progress bar on a terminal, and one line per
+epoch. Bad arguments and files end with ``reclab: error: ...`` and exit status 2, no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
+import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["DATASETS", "MODELS", "main"]
+__all__ = ["DATASETS", "main"]
 
-MODELS = ("pop", "markov", "mf", "gru4rec", "sasrec")
 #: Named data sets; anything else is a path to a file.
 DATASETS = ("ml-latest-small", "ml-100k", "ml-1m", "synthetic-toy", "synthetic-ml-1m")
 FORMATS = ("csv", "tsv", "parquet", "pairs")
-LOSS_CHOICES = ("bce", "softmax", "sampled-softmax", "gbce")
-KERAS_MODELS = ("mf", "gru4rec", "sasrec")
+SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".txt")
+#: What ``train`` writes into its folder (it touches nothing else there).
+RUN_FILES = ("config.json", "metrics.json", "model.keras")
+#: Marks a ``config.json`` as written by this command line.
+WRITTEN_BY = "python -m reclab train"
+#: Library argument names in error messages, and the flags that set them here.
+FLAG_HINTS = {
+    "columns=": "--user-column, --item-column, --timestamp-column",
+    "timestamp_unit=": "--timestamp-unit",
+    "encoding=": "--encoding",
+}
 
 
 class CliError(Exception):
-    """A problem the user can fix; reported as one line."""
+    """A problem the user can fix; reported without a traceback."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,59 +58,54 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _number(kind: type, low: float, strict: bool, expected: str) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        if value < low or (strict and value == low):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+_positive_int = _number(int, 1, False, "a positive integer")
+_non_negative_int = _number(int, 0, False, "an integer >= 0")
+_positive_float = _number(float, 0.0, True, "a positive finite number")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (``python -m reclab --help``)."""
+    """The argument parser (``python -m reclab --help``); choices come from the registries."""
+    from reclab.models import MODELS
+    from reclab.training import OBJECTIVES
+
     parser = _Parser(prog="python -m reclab", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a model and write it with its metrics")
-    train.add_argument("--model", required=True, choices=MODELS)
     train.add_argument(
-        "--dataset",
+        "--model",
         required=True,
-        help=f"one of {', '.join(DATASETS)}, or a path to an interaction file",
+        choices=sorted(MODELS),
+        help="; ".join(f"{name}: {spec.summary}" for name, spec in sorted(MODELS.items())),
     )
-    train.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="file format of a --dataset path (default: from its suffix; 'pairs' = "
-        "'user item' lines in time order)",
-    )
+    _data_arguments(train)
     train.add_argument(
         "--loss",
-        choices=LOSS_CHOICES,
+        choices=sorted(OBJECTIVES),
         default=None,
-        help="training objective (default: softmax; bce with --paper)",
+        help="training objective (default: softmax, or bce with --paper); "
+        + "; ".join(f"{name}: {o.summary}" for name, o in sorted(OBJECTIVES.items())),
+    )
+    train.add_argument("--negatives", type=_positive_int, default=None, help="per position")
+    train.add_argument(
+        "--exclude-user-items",
+        action="store_true",
+        help="never sample a user's own items as negatives (the papers' rule; --paper sets it)",
     )
     train.add_argument("--epochs", type=_positive_int, default=200)
     train.add_argument("--seed", type=_non_negative_int, default=0)
@@ -106,17 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dim", type=_positive_int, default=None)
     train.add_argument("--dropout", type=float, default=None)
     train.add_argument("--learning-rate", type=_positive_float, default=None)
-    train.add_argument("--batch-size", type=_positive_int, default=128)
-    train.add_argument("--patience", type=_positive_int, default=10)
-    train.add_argument("--max-seconds", type=_positive_float, default=None)
+    train.add_argument("--batch-size", type=_positive_int, default=None)
+    train.add_argument("--patience", type=_positive_int, default=None)
     train.add_argument(
-        "--paper", action="store_true", help="SASRec's published hyper-parameters (ML-1M)"
+        "--max-seconds", type=_positive_float, default=None, help="training-time limit"
     )
-    train.add_argument("--progress", action="store_true", help="show Keras' progress bar")
+    train.add_argument("--paper", action="store_true", help="the paper's hyper-parameters")
     train.add_argument(
         "--no-xla", action="store_true", help="do not compile the training step with XLA"
     )
-    train.add_argument("--out", required=True, help="output folder (created)")
+    progress = train.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", action="store_true", help="Keras' progress bar (default on a terminal)"
+    )
+    progress.add_argument("--no-progress", action="store_true", help="one line per epoch only")
+    train.add_argument("--out", required=True, help="output folder (new or empty)")
+    train.add_argument("--overwrite", action="store_true", help="replace a finished run in --out")
 
     evaluate = commands.add_parser("evaluate", help="evaluate a trained model folder")
     evaluate.add_argument("run", help="a folder written by 'train'")
@@ -132,13 +144,67 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dataset",
+        required=True,
+        help=f"one of {', '.join(DATASETS)}, or a path to an interaction file",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="file format of a --dataset path (default: from its suffix; 'pairs' = "
+        "'user item' lines in time order)",
+    )
+    parser.add_argument("--user-column", default=None, help="column of user ids (user_id)")
+    parser.add_argument("--item-column", default=None, help="column of item ids (item_id)")
+    parser.add_argument("--timestamp-column", default=None, help="column of times (timestamp)")
+    parser.add_argument(
+        "--timestamp-unit", choices=("s", "ms", "us", "ns"), default="s", help="of numeric times"
+    )
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of a CSV/TSV file")
+    parser.add_argument(
+        "--min-user-events", type=_positive_int, default=5, help="k-core: events per user"
+    )
+    parser.add_argument(
+        "--min-item-events", type=_positive_int, default=5, help="k-core: events per item"
+    )
+    parser.add_argument("--offline", action="store_true", help="never download a named data set")
+
+
 # -- data -----------------------------------------------------------------------------------
-def _check_dataset(dataset: str, file_format: str | None) -> None:
+DATA_KEYS = (
+    "dataset",
+    "format",
+    "user_column",
+    "item_column",
+    "timestamp_column",
+    "timestamp_unit",
+    "encoding",
+    "min_user_events",
+    "min_item_events",
+)
+
+
+def _data_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The data arguments, with a file path made absolute (``evaluate`` may run elsewhere)."""
+    options = {key: getattr(args, key) for key in DATA_KEYS}
+    if options["dataset"] not in DATASETS:
+        options["dataset"] = str(Path(options["dataset"]).resolve())
+    return options
+
+
+def _check_dataset(options: dict[str, Any]) -> None:
+    dataset, file_format = options["dataset"], options.get("format")
     if dataset in DATASETS:
-        if file_format is not None:
-            raise CliError(
-                f"--format applies to a file path, not to the named data set {dataset!r}"
-            )
+        given = [
+            key
+            for key in ("format", "user_column", "item_column", "timestamp_column")
+            if options.get(key) is not None
+        ]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise CliError(f"{flag} applies to a file path, not to the named data set {dataset!r}")
         return
     path = Path(dataset)
     if not path.exists():
@@ -148,246 +214,399 @@ def _check_dataset(dataset: str, file_format: str | None) -> None:
         )
     if not path.is_file():
         raise CliError(f"--dataset {dataset!r} is not a file")
-    if file_format is None and path.suffix.lower() not in (
-        ".csv",
-        ".tsv",
-        ".tab",
-        ".parquet",
-        ".pq",
-        ".txt",
-    ):
+    if file_format is None and path.suffix.lower() not in SUFFIXES:
         raise CliError(
             f"--dataset {dataset!r}: cannot tell the format from the suffix {path.suffix!r}; "
             f"pass --format {{{','.join(FORMATS)}}}"
         )
 
 
-def load_dataset(dataset: str, file_format: str | None = None) -> tuple[Any, Any]:
-    """``(clean interactions, items table or None)`` for a named data set or a file."""
+def load_raw(options: dict[str, Any], *, download: bool = True) -> tuple[Any, Any]:
+    """``(raw interactions, items table or None)`` for a named data set or a file."""
     from reclab import data
 
-    items = None
+    dataset = options["dataset"]
     if dataset.startswith("synthetic-"):
         config = (
             data.ShopConfig.toy()
             if dataset == "synthetic-toy"
             else data.ShopConfig.movielens_1m_like()
         )
-        frame = data.SyntheticShop(config).generate()
-    elif dataset in DATASETS:
-        movielens = data.load_movielens(dataset, download=False)
-        frame, items = movielens.interactions, movielens.items
-    else:
-        path = Path(dataset)
-        if file_format == "pairs" or (file_format is None and path.suffix.lower() == ".txt"):
-            frame = data.load_user_item_pairs(path)
-        else:
-            frame = data.load_interactions(path, file_format=file_format)
-    return data.preprocess(frame).interactions, items
+        shop = data.SyntheticShop(config)
+        return shop.generate(), shop.items
+    if dataset in DATASETS:
+        movielens = data.load_movielens(dataset, download=download, downloader=_downloader())
+        return movielens.interactions, movielens.items
+    path = Path(dataset)
+    fmt = options.get("format")
+    if fmt == "pairs" or (fmt is None and path.suffix.lower() == ".txt"):
+        return data.load_user_item_pairs(path), None
+    columns = {
+        schema: options[f"{schema.split('_')[0]}_column"]
+        for schema in ("user_id", "item_id", "timestamp")
+        if options.get(f"{schema.split('_')[0]}_column")
+    }
+    frame = data.load_interactions(
+        path,
+        columns=columns or None,
+        file_format=fmt,
+        timestamp_unit=options.get("timestamp_unit", "s"),
+        encoding=options.get("encoding", "utf-8"),
+    )
+    return frame, None
+
+
+def _downloader() -> Any:
+    import pooch
+
+    return pooch.HTTPDownloader(progressbar=sys.stderr.isatty())
+
+
+def _prepare(options: dict[str, Any], *, download: bool = True, echo: bool = False) -> Any:
+    """Load, clean and split; returns ``(prepared, items table, preprocessing)``."""
+    from reclab import data
+
+    raw, items = load_raw(options, download=download)
+    clean = data.preprocess(
+        raw,
+        min_user_events=options.get("min_user_events", 5),
+        min_item_events=options.get("min_item_events", 5),
+    )
+    if echo:
+        for report in clean.reports:
+            _say(str(report))
+    if len(clean.interactions) == 0:
+        raise CliError(
+            f"--dataset {options['dataset']!r}: no events left after preprocessing (lower "
+            "--min-user-events or --min-item-events)"
+        )
+    prepared = data.prepare_next_item_data(clean.interactions)
+    if echo:
+        counts = prepared.test.target_counts()
+        _say(
+            f"split: {prepared.num_users} users, {prepared.num_items} items, "
+            f"{len(prepared.split.train)} training events; test targets: "
+            + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+            + (
+                "; seen items excluded"
+                if prepared.test.exclude_seen
+                else "; repeat consumption in training: seen items are not excluded"
+            )
+        )
+    return prepared, items, clean, raw
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- run folders ----------------------------------------------------------------------------
+def _read_config(folder: Path) -> dict[str, Any] | None:
+    """The folder's ``config.json`` if this command line wrote it, else ``None``."""
+    path = folder / "config.json"
+    if not path.is_file():
+        return None
+    try:
+        run = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return run if isinstance(run, dict) and run.get("written_by") == WRITTEN_BY else None
+
+
+def _claim_folder(out: Path, overwrite: bool) -> dict[str, Any] | None:
+    """Check that ``train`` may write into ``out``; returns the previous run's config, if any."""
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {str(out)!r} exists and is not a folder")
+    if not out.exists() or not any(out.iterdir()):
+        return None
+    previous = _read_config(out)
+    if previous is None:
+        raise CliError(
+            f"--out {str(out)!r} is not empty and is not a run folder of 'python -m reclab "
+            "train'; choose a new or empty folder (nothing in it was changed)"
+        )
+    if previous.get("status") == "done" and not overwrite:
+        raise CliError(
+            f"--out {str(out)!r} holds a finished run ({previous.get('model')} on "
+            f"{previous.get('dataset')}); pass --overwrite to replace it, or choose a new folder"
+        )
+    return previous
+
+
+def _write_json(path: Path, value: Any) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(value, indent=2, default=_json_default) + "\n")
+    temporary.replace(path)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
 
 
 # -- models ---------------------------------------------------------------------------------
-def _training_config(args: argparse.Namespace, model: str) -> Any:
+def _model_config(args: argparse.Namespace, spec: Any) -> Any:
+    changes: dict[str, Any] = {}
+    for flag in ("dim", "max_len", "dropout"):
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        if flag not in spec.flags:
+            raise CliError(f"--{flag.replace('_', '-')} does not apply to --model {spec.name}")
+        changes[spec.flags[flag]] = value
+    if args.dropout is not None and not 0 <= args.dropout < 1:
+        raise CliError(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.paper and spec.paper is None:
+        raise CliError(f"--paper applies to --model sasrec only, not to --model {spec.name}")
+    return spec.make_config(changes, paper=args.paper)
+
+
+def _training_config(args: argparse.Namespace, spec: Any) -> Any:
+    from dataclasses import replace
+
     from reclab.training import TrainingConfig
 
     base = TrainingConfig.paper() if args.paper else TrainingConfig()
     changes: dict[str, Any] = {
         "epochs": args.epochs,
         "seed": args.seed,
-        "batch_size": args.batch_size,
-        "patience": args.patience,
         "max_seconds": args.max_seconds,
-        "verbose": 1 if args.progress else 0,
-        "jit_compile": False if args.no_xla else None,
+        "verbose": 1 if args.show_bar else 0,
     }
-    if args.loss is not None:
-        changes["loss"] = args.loss
-    if args.learning_rate is not None:
-        changes["learning_rate"] = args.learning_rate
-    from dataclasses import replace
-
+    for flag, field in (
+        ("loss", "loss"),
+        ("learning_rate", "learning_rate"),
+        ("batch_size", "batch_size"),
+        ("patience", "patience"),
+        ("negatives", "num_negatives"),
+    ):
+        if getattr(args, flag) is not None:
+            changes[field] = getattr(args, flag)
+    if args.exclude_user_items:
+        changes["exclude_user_items"] = True
+    if args.no_xla:
+        changes["jit_compile"] = False
     config = replace(base, **changes)
-    config.validate()
+    if spec.trainable and not getattr(spec.model_class, "supports_full_softmax", True):
+        from reclab.training import objective
+
+        if not objective(config.loss).samples_negatives:
+            raise CliError(
+                f"--model {spec.name} cannot train with loss={config.loss!r}, which scores the "
+                "whole catalogue; choose --loss bce, bpr, sampled-softmax or gbce"
+            )
+    if not spec.trainable:
+        used = [
+            f
+            for f in ("loss", "learning_rate", "batch_size", "patience", "negatives", "max_seconds")
+            if getattr(args, f) is not None
+        ]
+        if used:
+            raise CliError(
+                f"--{used[0].replace('_', '-')} does not apply to --model {spec.name}, which is "
+                "counted from the data in one pass, not trained"
+            )
     return config
 
 
-def _architecture(args: argparse.Namespace) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    from reclab.models import GRU4RecConfig, SASRecConfig
-
-    if args.model == "sasrec":
-        base = SASRecConfig.paper("ml-1m") if args.paper else SASRecConfig()
-    elif args.model == "gru4rec":
-        base = GRU4RecConfig()
-    else:
-        return {"dim": args.dim or 64}
-    fields = asdict(base)
-    for name, value in (("max_len", args.max_len), ("dim", args.dim), ("dropout", args.dropout)):
-        if value is not None:
-            fields[name] = value
-    return fields
-
-
-def _build(kind: str, num_items: int, architecture: dict[str, Any], num_users: int = 0) -> Any:
-    from reclab import models
-
-    if kind == "pop":
-        return models.Popularity(num_items)
-    if kind == "markov":
-        return models.MarkovChain(num_items, popularity_weight=0.5)
-    if kind == "sasrec":
-        return models.SASRec(num_items, models.SASRecConfig(**architecture))
-    if kind == "gru4rec":
-        return models.GRU4Rec(num_items, models.GRU4RecConfig(**architecture))
-    return models.MatrixFactorization(
-        models.MatrixFactorizationConfig(
-            num_users=num_users, num_items=num_items, embedding_dim=architecture["dim"]
-        )
-    )
-
-
-def _user_mapping(prepared: Any) -> Any:
-    from reclab.data import IdMapping
-
-    return IdMapping.fit(prepared.split.train["user_id"])
-
-
-def _train_mf(model: Any, prepared: Any, config: Any) -> dict[str, Any]:
-    import keras
-    import numpy as np
-
-    from reclab.losses import SampledBinaryCrossEntropy
-    from reclab.models import candidate_dataset
-    from reclab.seeding import set_seed
-
-    set_seed(config.seed)
-    users = _user_mapping(prepared).encode(prepared.split.train["user_id"])
-    items = prepared.split.train["item_id"].to_numpy(np.int64)
-    dataset = candidate_dataset(
-        users,
-        items,
-        num_items=prepared.num_items,
-        num_negatives=4,
-        batch_size=1024,
-        seed=config.seed,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate), loss=SampledBinaryCrossEntropy()
-    )
-    epochs = min(config.epochs, 20)
-    history = model.fit(dataset, epochs=epochs, verbose=config.verbose, shuffle=False)
-    return {"epochs": epochs, "loss": [float(x) for x in history.history["loss"]]}
-
-
-def _evaluation_users(prepared: Any, evaluation_set: Any, kind: str) -> Any:
-    if kind != "mf":
-        return evaluation_set
-    from reclab.training import EvaluationSet
-
-    mapping = _user_mapping(prepared)
-    return EvaluationSet(
-        evaluation_set.histories, evaluation_set.targets, mapping.encode(evaluation_set.users)
-    )
-
-
-def _metrics(model: Any, prepared: Any, kind: str, split: str) -> dict[str, Any]:
+def _metrics(model: Any, prepared: Any, split: str, name: str) -> dict[str, Any]:
     from reclab.evaluation import evaluate_model
 
     data_set = prepared.validation if split == "validation" else prepared.test
     table = evaluate_model(
-        model,
-        _evaluation_users(prepared, data_set, kind),
-        split=split,
-        name=kind,
-        metrics=("hr", "ndcg", "mrr"),
-        ks=(10,),
+        model, data_set, split=split, name=name, metrics=("hr", "ndcg", "mrr"), by_target=True
     )
-    out: dict[str, Any] = {"users": int(table["users"].iloc[0])}
-    for row in table.itertuples():
+    out: dict[str, Any] = {"users": len(data_set), "targets": data_set.target_counts()}
+    out["exclude_seen"] = bool(data_set.exclude_seen)
+    for row in table[table["targets"] == "all"].itertuples():
         out[row.metric] = row.value
         out[f"{row.metric}_ci"] = [row.ci_low, row.ci_high]
+    out["by_target"] = {
+        kind: {row.metric: row.value for row in table[table["targets"] == kind].itertuples()}
+        for kind in ("first-time", "repeat", "unknown")
+        if (table["targets"] == kind).any()
+    }
     return out
 
 
-def _prepare(dataset: str, file_format: str | None) -> tuple[Any, Any]:
-    from reclab.training import prepare_next_item_data
+class EpochLines:
+    """One line per epoch on standard error (a Keras callback, built lazily)."""
 
-    frame, items = load_dataset(dataset, file_format)
-    if len(frame) == 0:
-        raise CliError(f"--dataset {dataset!r}: no events left after preprocessing")
-    return prepare_next_item_data(frame), items
+    @staticmethod
+    def make(epochs: int) -> Any:
+        import keras
 
+        class _Lines(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+                self._start = time.perf_counter()
 
-def _fitted(kind: str, prepared: Any, architecture: dict[str, Any]) -> Any:
-    return _build(kind, prepared.num_items, architecture).fit(prepared.train)
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                logs = logs or {}
+                parts = [
+                    f"epoch {epoch + 1}/{epochs}",
+                    f"loss {logs.get('loss', float('nan')):.4f}",
+                ]
+                if "val_NDCG@10" in logs:
+                    parts.append(f"val NDCG@10 {logs['val_NDCG@10']:.4f}")
+                parts.append(f"{time.perf_counter() - self._start:.1f} s")
+                _say(", ".join(parts))
+
+        return _Lines()
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _check_dataset(args.dataset, args.format)
-    if args.dropout is not None and not 0 <= args.dropout < 1:
-        raise CliError(f"--dropout must be in [0, 1), got {args.dropout}")
-    if args.paper and args.model != "sasrec":
-        raise CliError("--paper applies to --model sasrec only")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CliError(f"--out {args.out!r} exists and is not a folder")
+    from reclab.models import model_spec
+
+    spec = model_spec(args.model)
+    options = _data_options(args)
+    _check_dataset(options)
+    out = Path(args.out).resolve()
+    previous = _claim_folder(out, args.overwrite)
+    args.show_bar = args.progress or (sys.stderr.isatty() and not args.no_progress)
+    model_config = _model_config(args, spec)
+    training = _training_config(args, spec)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    prepared, _ = _prepare(args.dataset, args.format)
+    prepared, _, clean, _ = _prepare(options, download=not args.offline, echo=True)
     timings["load_seconds"] = time.perf_counter() - start
-    architecture = _architecture(args)
-    config = _training_config(args, args.model)
-    start = time.perf_counter()
-    training: dict[str, Any] = {}
-    if args.model in ("pop", "markov"):
-        model = _fitted(args.model, prepared, architecture)
-    elif args.model == "mf":
-        model = _build("mf", prepared.num_items, architecture, len(_user_mapping(prepared).raw_ids))
-        training = _train_mf(model, prepared, config)
-    else:
-        from reclab.training import fit
+    return _train(
+        args, spec, options, out, previous, model_config, training, prepared, clean, timings
+    )
 
-        model = _build(args.model, prepared.num_items, architecture)
-        history = fit(model, prepared, config, backup_dir=out / "backup")
-        training = history.to_dict()
-        timings["seconds_per_epoch"] = history.seconds_per_epoch()
-    timings["train_seconds"] = time.perf_counter() - start
-    out.mkdir(parents=True, exist_ok=True)
-    if args.model in KERAS_MODELS:
-        from reclab.recommend import save_model
 
-        save_model(model, out / "model.keras", item_mapping=prepared.items)
-    start = time.perf_counter()
-    metrics = {
-        split: _metrics(model, prepared, args.model, split) for split in ("validation", "test")
-    }
-    timings["evaluate_seconds"] = time.perf_counter() - start
-    from dataclasses import asdict
+def _train(
+    args: argparse.Namespace,
+    spec: Any,
+    options: dict[str, Any],
+    out: Path,
+    previous: dict[str, Any] | None,
+    model_config: Any,
+    training: Any,
+    prepared: Any,
+    clean: Any,
+    timings: dict[str, float],
+) -> int:
+    from dataclasses import asdict, is_dataclass
 
     import reclab
+    from reclab.models import build_model
+    from reclab.recommend import save_model
+    from reclab.training import BackupMismatchError, fit
+    from reclab.training.memory import check_training_memory
 
+    sizes = {"num_items": prepared.num_items, "num_users": prepared.num_users}
+    if spec.trainable:
+        check_training_memory(spec.model_class, model_config, training, **sizes)
     run = {
-        "model": args.model,
-        "dataset": args.dataset,
-        "format": args.format,
-        "architecture": architecture,
-        "training": asdict(config),
-        "num_items": prepared.num_items,
+        "written_by": WRITTEN_BY,
+        "status": "training",
+        "model": spec.name,
+        **options,
+        "architecture": asdict(model_config) if is_dataclass(model_config) else model_config,
+        "training": training.to_dict(),
+        **sizes,
+        "data_fingerprint": prepared.fingerprint(),
         "reclab_version": reclab.__version__,
     }
-    (out / "config.json").write_text(json.dumps(run, indent=2) + "\n")
-    summary = {**metrics, "timings": timings, "training": training}
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if previous is not None and previous.get("status") == "training" and not args.overwrite:
+        _check_same_run(out, previous, run)
+    out.mkdir(parents=True, exist_ok=True)
+    if previous is not None and args.overwrite:  # only what train wrote; nothing else is touched
+        from reclab.training import ResumableBackup
+
+        for name in RUN_FILES:
+            (out / name).unlink(missing_ok=True)
+        for name in ResumableBackup.FILES:
+            (out / "backup" / name).unlink(missing_ok=True)
+    _write_json(out / "config.json", run)
+    model = build_model(spec.name, config=model_config, **sizes)
+    start = time.perf_counter()
+    lines = [EpochLines.make(training.epochs)] if spec.trainable else []
+    try:
+        history = fit(model, prepared, training, backup_dir=out / "backup", callbacks=lines)
+    except BackupMismatchError as error:
+        raise CliError(f"{error}; or pass --overwrite to start over") from None
+    if history.resumed_from:
+        _say(f"resumed the interrupted run in {out} from epoch {history.resumed_from + 1}")
+    timings["train_seconds"] = time.perf_counter() - start
+    if spec.trainable:
+        timings["seconds_per_epoch"] = history.seconds_per_epoch()
+        save_model(
+            model, out / "model.keras", item_mapping=prepared.items, user_mapping=prepared.users
+        )
+    start = time.perf_counter()
+    metrics = {
+        split: _metrics(model, prepared, split, spec.name) for split in ("validation", "test")
+    }
+    timings["evaluate_seconds"] = time.perf_counter() - start
+    summary = {
+        **metrics,
+        "data": {
+            "preprocessing": [r.to_dict() for r in clean.reports],
+            "split": [r.to_dict() for r in prepared.reports],
+        },
+        "timings": timings,
+        "training": history.to_dict(),
+    }
+    _write_json(out / "metrics.json", summary)
+    _write_json(out / "config.json", {**run, "status": "done"})
     test = metrics["test"]
     print(
-        f"{args.model} on {args.dataset}: test HR@10 {test['HR@10']:.4f}, NDCG@10 "
+        f"{spec.name} on {options['dataset']}: test HR@10 {test['HR@10']:.4f}, NDCG@10 "
         f"{test['NDCG@10']:.4f} ({test['users']} users); wrote {out}"
     )
     return 0
 
 
+#: Settings that may change between an interrupted run and its resumption.
+_RESUMABLE_CHANGES = ("verbose", "max_seconds", "epochs")
+
+
+def _check_same_run(out: Path, previous: dict[str, Any], run: dict[str, Any]) -> None:
+    """Refuse to resume an interrupted run with other arguments or data."""
+
+    def essence(config: dict[str, Any]) -> dict[str, Any]:
+        training = {
+            k: v for k, v in config.get("training", {}).items() if k not in _RESUMABLE_CHANGES
+        }
+        kept = {k: v for k, v in config.items() if k not in ("status", "training")}
+        return {**kept, "training": training}
+
+    old, new = essence(previous), essence(run)
+    changed = sorted(
+        k
+        for k in set(old) | set(new)
+        if json.dumps(old.get(k), default=str) != json.dumps(new.get(k), default=str)
+    )
+    if changed:
+        detail = changed[0]
+        if detail == "training":
+            keys = set(old["training"]) | set(new["training"])
+            detail = next(
+                f"training.{k}"
+                for k in sorted(keys)
+                if old["training"].get(k) != new["training"].get(k)
+            )
+        raise CliError(
+            f"--out {str(out)!r} holds an interrupted run with other settings ({detail}: "
+            f"{_setting(previous, detail)} then, {_setting(run, detail)} now); it was not "
+            "resumed. Repeat the same command to resume it, pass --overwrite to start over, or "
+            "choose another folder"
+        )
+
+
+def _setting(config: dict[str, Any], key: str) -> Any:
+    if key.startswith("training."):
+        return config.get("training", {}).get(key.split(".", 1)[1])
+    return config.get(key)
+
+
 def _read_run(folder: str) -> dict[str, Any]:
+    from reclab.models import MODELS
+
     path = Path(folder)
     if not path.is_dir():
         raise CliError(f"{folder!r} is not a folder written by 'python -m reclab train'")
@@ -404,100 +623,133 @@ def _read_run(folder: str) -> dict[str, Any]:
         if key not in run:
             raise CliError(f"{config_path}: missing the key {key!r}")
     if run["model"] not in MODELS:
-        raise CliError(f"{config_path}: unknown model {run['model']!r}; expected one of {MODELS}")
-    if run["model"] in KERAS_MODELS and not (path / "model.keras").is_file():
+        raise CliError(
+            f"{config_path}: unknown model {run['model']!r}; expected one of {sorted(MODELS)}"
+        )
+    if run.get("status") != "done":
+        raise CliError(f"{folder!r} holds a run that did not finish; train it again to resume")
+    if MODELS[run["model"]].trainable and not (path / "model.keras").is_file():
         raise CliError(f"{folder!r} has no model.keras")
     return run
 
 
-def _load_run(folder: str) -> tuple[dict[str, Any], Any, Any, Any]:
+def _load_run(folder: str) -> tuple[dict[str, Any], Any, Any, Any, Any]:
+    from reclab.models import build_model, model_spec
+
     run = _read_run(folder)
-    _check_dataset(run["dataset"], run.get("format"))
-    prepared, items = _prepare(run["dataset"], run.get("format"))
-    if run["model"] in KERAS_MODELS:
+    options = {key: run.get(key) for key in DATA_KEYS}
+    options = {k: v for k, v in options.items() if v is not None or k == "format"}
+    _check_dataset(options)
+    prepared, items, _, raw = _prepare(options)
+    if prepared.fingerprint() != run.get("data_fingerprint", prepared.fingerprint()):
+        raise CliError(
+            f"{folder!r} was trained on other data than {run['dataset']!r} gives now (the file "
+            "changed?); train it again"
+        )
+    spec = model_spec(run["model"])
+    if spec.trainable:
         from reclab.recommend import load_model
 
         model = load_model(
-            Path(folder) / "model.keras", item_mapping=prepared.items, num_items=prepared.num_items
+            Path(folder) / "model.keras",
+            item_mapping=prepared.items,
+            user_mapping=prepared.users,
+            num_items=prepared.num_items,
         )
     else:
-        model = _fitted(run["model"], prepared, run["architecture"])
-    return run, prepared, items, model
+        model = build_model(spec.name, num_items=prepared.num_items, config=run["architecture"])
+        model.fit(prepared.train)
+    return run, prepared, items, model, raw
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    run, prepared, _, model = _load_run(args.run)
-    result = _metrics(model, prepared, run["model"], args.split)
-    print(json.dumps({args.split: result}, indent=2))
+    run, prepared, _, model, _ = _load_run(args.run)
+    result = _metrics(model, prepared, args.split, run["model"])
+    print(json.dumps({args.split: result}, indent=2, default=_json_default))
     return 0
+
+
+def _unknown_user(user: int, run: dict[str, Any], raw: Any) -> str:
+    events = int((raw["user_id"] == user).sum())
+    if events == 0:
+        return f"--user {user}: no such user in {run['dataset']!r}"
+    return (
+        f"--user {user}: the user has {events} events in {run['dataset']!r}, but preprocessing "
+        f"removed them (the k-core filter keeps users with at least {run.get('min_user_events')} "
+        f"events on items with at least {run.get('min_item_events')} events); train with lower "
+        "--min-user-events / --min-item-events to keep them"
+    )
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
-    run = _read_run(args.run)
-    _, prepared, items, model = _load_run(args.run)
-    split = prepared.split
-    events = pd.concat([split.train, split.validation, split.test], ignore_index=True)
-    mine = events[events["user_id"] == args.user]
-    if mine.empty:
-        raise CliError(f"--user {args.user}: no such user in {run['dataset']!r}")
-    history = mine["item_id"].to_numpy(np.int64)
-    user = None
-    if run["model"] == "mf":
-        mapping = _user_mapping(prepared)
-        if not mapping.contains([args.user])[0]:
-            raise CliError(f"--user {args.user}: not in the training data of this model")
-        user = int(mapping.encode([args.user])[0])
     from reclab.recommend import recommend
 
+    run, prepared, items, model, raw = _load_run(args.run)
+    if not prepared.users.contains([args.user])[0]:
+        raise CliError(_unknown_user(args.user, run, raw))
+    user = int(prepared.users.encode([args.user])[0])
+    split = prepared.split
+    events = pd.concat([split.train, split.validation, split.test], ignore_index=True)
+    mine = events[(events["user_id"] == user) & (events["item_id"] > 0)]
+    history = mine.sort_values("timestamp", kind="stable")["item_id"].to_numpy(np.int64)
+    exclude = prepared.test.exclude_seen and not args.include_seen
     table = recommend(
         model,
         history,
         args.k,
-        exclude_seen=not args.include_seen,
+        exclude_seen=exclude,
         user=user,
         item_mapping=prepared.items,
         items=items,
     )
+    table = table.drop(columns="item_id").rename(columns={"raw_item_id": "item_id"})
+    columns = ["rank", "item_id"] + (["title"] if "title" in table else []) + ["score"]
     with pd.option_context("display.width", 120, "display.max_colwidth", 60):
-        print(table.to_string(index=False))
+        print(table[columns].to_string(index=False))
     return 0
 
 
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its C++ start-up banner (stderr) sent to /dev/null."""
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+def _with_flag_hints(message: str) -> str:
+    hints = [f"{flag}" for keyword, flag in FLAG_HINTS.items() if keyword in message]
+    if not hints:
+        return message
+    return message + "\n  (on the command line: " + "; ".join(hints) + ")"
+
+
+def _report(message: str) -> int:
+    text = message.strip() or "unknown error"
+    first, *rest = text.splitlines()
+    print(f"reclab: error: {first}", file=sys.stderr)
+    for line in rest:
+        print(f"  {line.strip()}" if line.strip() else "", file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from reclab.environment import quiet_tensorflow
+
     try:
+        quiet_tensorflow(warm_up=False)
         args = build_parser().parse_args(argv)
-        _import_tensorflow_quietly()
+        quiet_tensorflow()
         command = {"train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend}
         return command[args.command](args)
     except CliError as error:
-        print(f"reclab: error: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, TypeError, OSError, KeyError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"reclab: error: {message}", file=sys.stderr)
-        return 2
+        return _report(str(error))
     except KeyboardInterrupt:
-        print("reclab: interrupted", file=sys.stderr)
+        print(
+            "reclab: interrupted (train again with the same arguments to resume)", file=sys.stderr
+        )
         return 130
+    except MemoryError as error:
+        return _report(f"out of memory: {error}" if str(error) else "out of memory")
+    except (ValueError, TypeError, OSError, KeyError, FloatingPointError) as error:
+        return _report(_with_flag_hints(str(error)) or type(error).__name__)
+    except Exception as error:  # TensorFlow's errors (e.g. ResourceExhaustedError), by name
+        if type(error).__module__.startswith("tensorflow"):
+            return _report(f"TensorFlow: {type(error).__name__}: {error}".splitlines()[0])
+        raise
