@@ -27,6 +27,7 @@ _SUBMODULES = (
     "recommend",
     "plotting",
     "reference",
+    "benchmark_results",
     "environment",
     "seeding",
     "formulas",

@@ -96,6 +96,25 @@ class MovieLens:
     path: Path
     citation: tuple[str, ...]
 
+    def titles(self, item_ids: Any, *, width: int | None = None) -> list[str]:
+        """The titles of raw ``movieId`` s, in order; cut to ``width`` characters with "…".
+
+        Example:
+            >>> ml = MovieLens("demo", pd.DataFrame(), pd.DataFrame(
+            ...     {"item_id": [1, 2], "title": ["Toy Story (1995)", "Jumanji (1995)"]}),
+            ...     Path("."), ())
+            >>> ml.titles([2, 1], width=10)
+            ['Jumanji (…', 'Toy Story…']
+        """
+        lookup = self.items.drop_duplicates("item_id").set_index("item_id")["title"]
+        missing = [int(i) for i in item_ids if i not in lookup.index]
+        if missing:
+            raise KeyError(f"MovieLens.titles: no movie with item_id {missing[0]} in {self.name}")
+        titles = [str(t) for t in lookup.loc[list(item_ids)]]
+        if width is None:
+            return titles
+        return [t if len(t) <= width else t[: width - 1] + "…" for t in titles]
+
 
 def fetch_movielens(
     name: str = "ml-latest-small",

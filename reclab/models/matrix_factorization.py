@@ -207,7 +207,7 @@ class MatrixFactorization(keras.Model):
             )
         p = self.user_embedding.embeddings.numpy()[users]  # (B, d)
         q = self.item_embedding.embeddings.numpy()  # (N + 1, d)
-        scores = np.asarray(dot_scores(p, q))  # (B, N + 1)
+        scores = np.array(dot_scores(p, q))  # (B, N + 1), a writable copy
         if self.config.use_bias:
             scores = scores + self.user_bias.embeddings.numpy()[users]  # (B, 1)
             scores = scores + self.item_bias.embeddings.numpy()[:, 0] + self.config.global_mean

@@ -13,7 +13,18 @@ import math
 
 import numpy as np
 
-__all__ = ["candidate_items", "metric", "metric_on_list", "ranked_list"]
+__all__ = ["candidate_items", "metric", "metric_on_list", "rank", "ranked_list"]
+
+
+def rank(scores, item, exclude=(), ties="pessimistic"):
+    """The rank of ``item`` among every item id but 0 and ``exclude``: 1 + the items scoring
+    higher + (pessimistic ties) the other items scoring the same. An excluded item: ``inf``."""
+    if item in exclude:
+        return math.inf  # not a candidate: it cannot be ranked, whatever it scored
+    others = [j for j in range(1, len(scores)) if j != item and j not in exclude]
+    higher = sum(scores[j] > scores[item] for j in others)
+    tied = sum(scores[j] == scores[item] for j in others)
+    return 1 + higher + (tied if ties == "pessimistic" else 0)
 
 
 def candidate_items(n_ids, exclude=(), candidates=None, held_out=()):

@@ -297,3 +297,14 @@ def test_a_user_with_every_item_excluded_gets_an_empty_list(name):
     np.testing.assert_allclose(got, want, equal_nan=True)
     if name not in ("accuracy", "auc"):
         assert got[0] == 0.0  # a miss, not NaN
+
+
+@pytest.mark.formula("eq-rank")
+def test_the_reference_rank_is_the_fast_one():
+    rng = np.random.default_rng(5)
+    scores = rng.integers(0, 4, size=(20, 9)).astype(float)
+    for row in scores:
+        item, seen = int(rng.integers(1, 9)), tuple(int(j) for j in rng.integers(1, 9, 2))
+        for ties in ("pessimistic", "optimistic"):
+            fast = metrics.ranks(row[None], [item], ties=ties, exclude=[list(seen)])[0, 0]
+            assert fast == ref.rank(row, item, exclude=seen, ties=ties)
