@@ -33,6 +33,7 @@ from reclab.models.registry import MODELS, ModelSpec, build_model, model_spec, r
 from reclab.models.sasrec import SASRec, SASRecConfig
 from reclab.models.scoring import dot_scores
 from reclab.models.transformer import TransformerBlock
+from reclab.models.user_item import UserItemModel
 
 __all__ = [
     "MODELS",
@@ -54,6 +55,7 @@ __all__ = [
     "Scorer",
     "SinusoidalPositionEmbedding",
     "TransformerBlock",
+    "UserItemModel",
     "additive_attention",
     "attention_mask",
     "build_model",

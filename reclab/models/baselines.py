@@ -19,11 +19,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from reclab.checks import number_at_least, positive_int
+from reclab.checks import id_matrix, number_at_least, positive_int
 from reclab.data.sequences import Sequences
 from reclab.formulas import implements
 
@@ -43,12 +41,7 @@ def _events_and_pairs(
         same_user[sequences.offsets[1:-1] - 1] = False  # no pair across two users
         prev, nxt = items[:-1][same_user], items[1:][same_user]
     else:
-        x = np.asarray(sequences)
-        if x.ndim != 2 or not np.issubdtype(x.dtype, np.integer):
-            raise ValueError(
-                f"{where}: sequences must be a reclab.data.Sequences or a (U, L) integer array "
-                f"left-padded with 0, got shape {x.shape} and dtype {x.dtype}"
-            )
+        x = id_matrix(sequences, "sequences", where, shape="reclab.data.Sequences or a (U, L)")
         items = x[x > 0].astype(np.int64)
         prev, nxt = x[:, :-1].reshape(-1), x[:, 1:].reshape(-1)
         keep = (prev > 0) & (nxt > 0)
@@ -59,16 +52,6 @@ def _events_and_pairs(
             "ids must come from the same id mapping as the model's num_items"
         )
     return items, prev, nxt
-
-
-def _histories(histories: Any, where: str) -> np.ndarray:
-    h = np.asarray(histories)
-    if h.ndim != 2 or not np.issubdtype(h.dtype, np.integer):
-        raise ValueError(
-            f"{where}: histories must be a (B, L) integer array left-padded with 0, got shape "
-            f"{h.shape} and dtype {h.dtype}"
-        )
-    return h
 
 
 def _check_fitted(counts: np.ndarray | None, where: str) -> np.ndarray:
@@ -110,7 +93,7 @@ class Popularity:
     def score(self, histories: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:
         """``(B, N + 1)`` scores: :math:`c(i)` in every row, column 0 ``-inf``."""
         counts = _check_fitted(self.counts, "Popularity.score")
-        h = _histories(histories, "Popularity.score")
+        h = id_matrix(histories, "histories", "Popularity.score")
         row = counts.copy()
         row[0] = -np.inf
         return np.tile(row, (len(h), 1))  # (B, N + 1)
@@ -187,7 +170,7 @@ class MarkovChain:
     def score(self, histories: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:
         """``(B, N + 1)`` scores from each history's last column (its latest item)."""
         indptr = _check_fitted(self._indptr, "MarkovChain.score")
-        h = _histories(histories, "MarkovChain.score")
+        h = id_matrix(histories, "histories", "MarkovChain.score")
         if h.size and (h.min() < 0 or h.max() > self.num_items):
             raise ValueError(f"MarkovChain.score: histories hold ids outside [0, {self.num_items}]")
         last = h[:, -1].astype(np.int64)  # (B,) left padding: the last column is the latest

@@ -37,7 +37,7 @@ its code offers embeddings as an option).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -146,26 +146,6 @@ class GRU4Rec(NextItemModel):
             width = config.hidden
         return total + (num_items + 1) * (config.hidden + 1)  # output table and bias
 
-    def __init__(
-        self,
-        num_items: int,
-        config: GRU4RecConfig | dict[str, Any] | None = None,
-        *,
-        catalogue: str | None = None,
-        reclab_version: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        config = type(self).resolve_config(config)
-        kwargs.setdefault("name", "gru4rec")
-        super().__init__(
-            num_items,
-            config.max_len,
-            catalogue=catalogue,
-            reclab_version=reclab_version,
-            **kwargs,
-        )
-        self.config = config
-
     def build_layers(self) -> None:
         cfg = self.config
         self.item_embedding = keras.layers.Embedding(
@@ -202,9 +182,6 @@ class GRU4Rec(NextItemModel):
 
     def output_table(self) -> tuple[Any, Any]:
         return self.output_items.embeddings, self.output_bias
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "config": asdict(self.config)}
 
 
 _ = np  # numpy is used in doctests

@@ -38,6 +38,7 @@ from typing import Any
 
 from keras import ops
 
+from reclab.checks import positive_int
 from reclab.formulas import implements
 
 __all__ = ["attention_mask", "causal_mask", "padding_mask"]
@@ -77,8 +78,7 @@ def causal_mask(length: int) -> Any:
                [1, 1, 0],
                [1, 1, 1]])
     """
-    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
-        raise ValueError(f"causal_mask: length must be a positive integer, got {length!r}")
+    positive_int(length, "length", "causal_mask")
     rows = ops.expand_dims(ops.arange(length), 1)  # (L, 1): query t
     cols = ops.expand_dims(ops.arange(length), 0)  # (1, L): key j
     return ops.greater_equal(rows, cols)  # (L, L)

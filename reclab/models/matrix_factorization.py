@@ -18,7 +18,6 @@ mini-batch form of the paper's :math:`\\lambda(\\lVert \\mathbf{e}_i\\rVert^2 +
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +27,11 @@ from keras import ops
 
 from reclab.checks import number_at_least, positive_int, positive_number
 from reclab.formulas import implements
-from reclab.models.base import check_scores, coerce_config
+from reclab.models.base import check_scores
 from reclab.models.scoring import dot_scores
+from reclab.models.user_item import UserItemModel
 
-__all__ = ["MatrixFactorization", "MatrixFactorizationConfig", "check_user_ids"]
+__all__ = ["MatrixFactorization", "MatrixFactorizationConfig"]
 
 
 @dataclass(frozen=True)
@@ -66,22 +66,9 @@ class MatrixFactorizationConfig:
         positive_number(self.init_stddev, "init_stddev", where)
 
 
-def check_user_ids(users: Any, num_users: int, where: str) -> np.ndarray:
-    """``users`` as a ``(B,)`` int array of ids in ``0..num_users``, or a ``ValueError``."""
-    if users is None:
-        raise ValueError(
-            f"{where}: users is required (a (B,) array of user ids): this model has a vector "
-            "per user; evaluate it on an EvaluationSet, which carries the user ids"
-        )
-    users = np.asarray(users).astype(np.int64).reshape(-1)
-    if users.size and (users.min() < 0 or users.max() > num_users):
-        raise ValueError(f"{where}: user ids must be in [0, {num_users}]")
-    return users
-
-
 @keras.saving.register_keras_serializable(package="reclab")
 @implements("eq-mf-score", "eq-mf-objective")
-class MatrixFactorization(keras.Model):
+class MatrixFactorization(UserItemModel):
     """:math:`\\hat{r}_{ui} = \\mu + b_u + b_i + \\mathbf{p}_u^\\top \\mathbf{e}_i`.
 
     ``call`` takes a dict of integer ids: ``{"user": (B,), "item": (B,) or (B, C)}`` returns
@@ -114,31 +101,13 @@ class MatrixFactorization(keras.Model):
         rows = (num_users + 1) + (num_items + 1)
         return rows * config.dim + (rows if config.use_bias else 0)
 
-    #: Learns from (user, item) events (see :class:`~reclab.models.Scorer`).
-    reads = "users"
-
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        config: MatrixFactorizationConfig | dict | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        config = coerce_config(MatrixFactorizationConfig, config, "MatrixFactorization")
-        self.num_users = positive_int(num_users, "num_users", "MatrixFactorization")
-        self.num_items = positive_int(num_items, "num_items", "MatrixFactorization")
-        self.config = config
-
-    def build(self, input_shape: Any = None) -> None:
+    def build_layers(self) -> None:
         """Create the tables (done by :func:`reclab.training.fit` after seeding, or on use).
 
         The initialiser is made here, not in ``__init__``: a Keras initialiser draws its seed
         when it is created, so a model built after :func:`reclab.seeding.set_seed` starts from
         the same weights for the same seed.
         """
-        if self.built:
-            return
         config = self.config
         init = keras.initializers.RandomNormal(stddev=config.init_stddev)
         self.user_embedding = keras.layers.Embedding(
@@ -158,13 +127,6 @@ class MatrixFactorization(keras.Model):
             tables += [self.user_bias, self.item_bias]
         for table in tables:
             table.build()
-        self.built = True
-
-    def get_build_config(self) -> dict[str, Any]:
-        return {"input_shape": None}
-
-    def build_from_config(self, config: dict[str, Any]) -> None:
-        self.build()
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         users = inputs["user"]
@@ -199,12 +161,7 @@ class MatrixFactorization(keras.Model):
         ``histories`` is accepted for the :class:`~reclab.models.Scorer` interface and only
         its length is checked against ``users``.
         """
-        users = check_user_ids(users, self.num_users, "MatrixFactorization.score")
-        self.build()
-        if histories is not None and len(histories) != len(users):
-            raise ValueError(
-                f"MatrixFactorization.score: {len(histories)} histories but {len(users)} users"
-            )
+        users = self.check_users(histories, users)
         p = self.user_embedding.embeddings.numpy()[users]  # (B, d)
         q = self.item_embedding.embeddings.numpy()  # (N + 1, d)
         scores = np.array(dot_scores(p, q))  # (B, N + 1), a writable copy
@@ -218,15 +175,3 @@ class MatrixFactorization(keras.Model):
         """``(N + 1, d)``: the learned item embeddings :math:`\\mathbf{E}` (row 0 = padding)."""
         self.build()
         return self.item_embedding.embeddings.numpy()
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "num_users": self.num_users,
-            "num_items": self.num_items,
-            "config": dataclasses.asdict(self.config),
-        }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> MatrixFactorization:
-        return cls(**config)

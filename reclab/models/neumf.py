@@ -21,7 +21,7 @@ evaluation ranks the whole catalogue instead of 100 sampled negatives.
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +31,8 @@ from keras import ops
 
 from reclab.checks import fraction, number_at_least, one_of, positive_int, positive_number
 from reclab.formulas import implements
-from reclab.models.base import check_scores, coerce_config
-from reclab.models.matrix_factorization import check_user_ids
+from reclab.models.base import check_scores
+from reclab.models.user_item import UserItemModel
 
 __all__ = ["NeuMF", "NeuMFConfig"]
 
@@ -88,7 +88,7 @@ class NeuMFConfig:
 
 @keras.saving.register_keras_serializable(package="reclab")
 @implements("eq-gmf", "eq-ncf-mlp", "eq-neumf")
-class NeuMF(keras.Model):
+class NeuMF(UserItemModel):
     """GMF, MLP or NeuMF: a learned function of a user's and an item's embeddings.
 
     .. math::
@@ -131,34 +131,23 @@ class NeuMF(keras.Model):
         if config.variant in ("mlp", "neumf"):
             layers = config.mlp_layers
             total += rows * (layers[0] // 2)
-            total += sum(a * b + b for a, b in zip(layers[:-1], layers[1:], strict=True))
+            total += sum(a * b + b for a, b in itertools.pairwise(layers))
             width += layers[-1]
         return total + width + 1  # the output layer h and its bias
 
-    #: Learns from (user, item) events (see :class:`~reclab.models.Scorer`).
-    reads = "users"
     #: A full softmax would run the network on every item for every event.
     supports_full_softmax = False
 
-    def __init__(
-        self,
-        num_users: int,
-        num_items: int,
-        config: NeuMFConfig | dict | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        config = coerce_config(NeuMFConfig, config, "NeuMF")
-        self.num_users = positive_int(num_users, "num_users", "NeuMF")
-        self.num_items = positive_int(num_items, "num_items", "NeuMF")
-        self.config = config
-        self.use_gmf = config.variant in ("gmf", "neumf")
-        self.use_mlp = config.variant in ("mlp", "neumf")
+    @property
+    def use_gmf(self) -> bool:
+        return self.config.variant in ("gmf", "neumf")
 
-    def build(self, input_shape: Any = None) -> None:
+    @property
+    def use_mlp(self) -> bool:
+        return self.config.variant in ("mlp", "neumf")
+
+    def build_layers(self) -> None:
         """Create the layers (done by :func:`reclab.training.fit` after seeding, or on use)."""
-        if self.built:
-            return
         config = self.config
         init = keras.initializers.RandomNormal(stddev=config.init_stddev)
         users, items = self.num_users + 1, self.num_items + 1
@@ -197,13 +186,6 @@ class NeuMF(keras.Model):
             1, kernel_initializer="lecun_uniform", name="h"
         )  # h: (width, 1)
         self.output_layer.build((None, width))
-        self.built = True
-
-    def get_build_config(self) -> dict[str, Any]:
-        return {"input_shape": None}
-
-    def build_from_config(self, config: dict[str, Any]) -> None:
-        self.build()
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> Any:
         if "item" not in inputs:
@@ -249,10 +231,7 @@ class NeuMF(keras.Model):
         ``histories`` is accepted for the :class:`~reclab.models.Scorer` interface (only its
         length is checked). ``chunk_pairs`` bounds the (user, item) pairs per forward pass.
         """
-        users = check_user_ids(users, self.num_users, "NeuMF.score").astype(np.int32)
-        self.build()
-        if histories is not None and len(histories) != len(users):
-            raise ValueError(f"NeuMF.score: {len(histories)} histories but {len(users)} users")
+        users = self.check_users(histories, users).astype(np.int32)
         n_ids = self.num_items + 1
         rows = max(1, chunk_pairs // n_ids)
         all_items = np.arange(n_ids, dtype=np.int32)[None, :]  # (1, N + 1)
@@ -265,15 +244,3 @@ class NeuMF(keras.Model):
             )
         out[:, 0] = -np.inf
         return check_scores(out, len(users), self.num_items, "NeuMF.score")
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "num_users": self.num_users,
-            "num_items": self.num_items,
-            "config": dataclasses.asdict(self.config),
-        }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> NeuMF:
-        return cls(**config)

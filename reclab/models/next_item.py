@@ -20,6 +20,7 @@ configuration carries ``num_items``, an optional catalogue fingerprint and the r
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import keras
@@ -28,7 +29,7 @@ import tensorflow as tf
 from keras import ops
 
 import reclab
-from reclab.checks import integer_at_least
+from reclab.checks import id_matrix, integer_at_least
 from reclab.models.base import coerce_config
 from reclab.models.scoring import dot_scores
 
@@ -58,10 +59,15 @@ def check_version(saved: str | None, where: str) -> None:
 class NextItemModel(keras.Model):
     """Base class: histories ``(B, L)`` -> hidden states ``(B, L, d)`` -> item logits.
 
+    A subclass sets :attr:`config_class` (a frozen dataclass with a ``max_len`` field) and
+    implements :meth:`build_layers`, :meth:`encode` and :meth:`output_table`; construction,
+    configuration, saving and scoring are shared.
+
     Args:
         num_items: :math:`N`; item ids are ``1..N`` and 0 is padding.
-        max_len: :math:`L`, the longest history the model reads (longer ones keep their
-            latest :math:`L` items).
+        config: the subclass's configuration, a dict of its fields, or ``None`` (defaults);
+            its ``max_len`` is :math:`L`, the longest history the model reads (longer ones keep
+            their latest :math:`L` items).
         catalogue: an optional fingerprint of the item catalogue (see
             :func:`reclab.recommend.catalogue_fingerprint`), checked when the model is loaded.
         reclab_version: the version that built the model (set automatically; a saved model
@@ -82,16 +88,18 @@ class NextItemModel(keras.Model):
     def __init__(
         self,
         num_items: int,
-        max_len: int,
+        config: Any = None,
         *,
         catalogue: str | None = None,
         reclab_version: str | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("name", type(self).__name__.lower())
         super().__init__(**kwargs)
         name = type(self).__name__
+        self.config = type(self).resolve_config(config)
         self.num_items = integer_at_least(num_items, 2, "num_items", name)
-        self.max_len = integer_at_least(max_len, 1, "max_len", name)
+        self.max_len = integer_at_least(self.config.max_len, 1, "max_len", name)
         if reclab_version is not None:
             check_version(reclab_version, name)
         self.catalogue = catalogue
@@ -133,6 +141,7 @@ class NextItemModel(keras.Model):
         return {
             "name": self.name,
             "num_items": self.num_items,
+            "config": asdict(self.config),
             "catalogue": self.catalogue,
             "reclab_version": reclab.__version__,
         }
@@ -146,13 +155,8 @@ class NextItemModel(keras.Model):
     # -- the Scorer protocol -----------------------------------------------------------------
     def prepare_histories(self, histories: Any, where: str = "score") -> np.ndarray:
         """Histories as ``(B, max_len)`` int32: the latest ``max_len`` items, left-padded."""
-        h = np.asarray(histories)
-        if h.ndim != 2 or not (np.issubdtype(h.dtype, np.integer) or h.size == 0):
-            raise ValueError(
-                f"{type(self).__name__}.{where}: histories must be a (B, L) integer array "
-                f"left-padded with 0, got shape {h.shape} and dtype {h.dtype}"
-            )
-        if h.size and (h.min() < 0 or h.max() > self.num_items):
+        h = id_matrix(histories, "histories", f"{type(self).__name__}.{where}")
+        if h.size and h.max() > self.num_items:
             raise ValueError(
                 f"{type(self).__name__}.{where}: histories hold ids outside 0..{self.num_items} "
                 f"(min {h.min()}, max {h.max()}); encode them with the training id mapping"

@@ -23,6 +23,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from reclab.checks import positive_int
 from reclab.formulas import implements
 
 __all__ = ["LearnedPositionEmbedding", "SinusoidalPositionEmbedding", "sinusoidal_positions"]
@@ -51,10 +52,7 @@ def sinusoidal_positions(length: int, dim: int, base: float = 10000.0) -> Any:
         [[0.0, 1.0, 0.0, 1.0], [0.841, 0.54, 0.01, 1.0]]
     """
     for name, value in (("length", length), ("dim", dim)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(
-                f"sinusoidal_positions: {name} must be a positive integer, got {value!r}"
-            )
+        positive_int(value, name, "sinusoidal_positions")
     half = (dim + 1) // 2
     t = ops.cast(ops.arange(length), "float32")[:, None]  # (L, 1)
     k = ops.cast(ops.arange(half), "float32")[None, :]  # (1, ceil(d/2))
@@ -68,11 +66,7 @@ class _PositionEmbedding(keras.layers.Layer):
 
     def __init__(self, max_length: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
-            raise ValueError(
-                f"{type(self).__name__}: max_length must be a positive integer, got {max_length!r}"
-            )
-        self.max_length = max_length
+        self.max_length = positive_int(max_length, "max_length", type(self).__name__)
 
     def _check_length(self, input_shape: tuple) -> None:
         if len(input_shape) != 3:

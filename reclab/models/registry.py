@@ -24,6 +24,7 @@ from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig
 from reclab.models.matrix_factorization import MatrixFactorization, MatrixFactorizationConfig
 from reclab.models.neumf import NeuMF, NeuMFConfig
 from reclab.models.sasrec import SASRec, SASRecConfig
+from reclab.registry import Registry
 
 __all__ = ["MODELS", "ModelSpec", "build_model", "model_spec", "register_model"]
 
@@ -57,7 +58,7 @@ class ModelSpec:
 
     @property
     def trainable(self) -> bool:
-        """True for Keras models trained by gradient descent (False: fitted from counts)."""
+        """Whether it is a Keras model trained by gradient descent (not fitted from counts)."""
         return self.config_class is not None
 
     def make_config(self, changes: Mapping[str, Any] | None = None, *, paper: bool = False) -> Any:
@@ -82,22 +83,11 @@ class ModelSpec:
 
 
 #: The registered models, by name.
-MODELS: dict[str, ModelSpec] = {}
-
-
-def register_model(spec: ModelSpec) -> ModelSpec:
-    """Add a model to :data:`MODELS` (a name can be registered once)."""
-    if spec.name in MODELS:
-        raise ValueError(f"register_model: a model named {spec.name!r} is already registered")
-    MODELS[spec.name] = spec
-    return spec
-
-
-def model_spec(name: str) -> ModelSpec:
-    """The :class:`ModelSpec` of ``name``, or a ``ValueError`` listing the choices."""
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODELS)}")
-    return MODELS[name]
+MODELS: Registry[ModelSpec] = Registry("model")
+#: Add a :class:`ModelSpec` to :data:`MODELS` (a name can be registered once).
+register_model = MODELS.register
+#: The :class:`ModelSpec` of a name, or a ``ValueError`` listing the choices.
+model_spec = MODELS.lookup
 
 
 def build_model(name: str, *, num_items: int, num_users: int = 0, config: Any = None) -> Any:

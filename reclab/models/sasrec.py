@@ -26,7 +26,7 @@ embedding is zeroed (the paper multiplies by the mask too).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -130,26 +130,6 @@ class SASRec(NextItemModel):
         block = (4 * d * d + 4 * d) + (2 * d * ff + ff + d) + 4 * d
         return (num_items + 1) * d + config.max_len * d + config.num_blocks * block + 2 * d
 
-    def __init__(
-        self,
-        num_items: int,
-        config: SASRecConfig | dict[str, Any] | None = None,
-        *,
-        catalogue: str | None = None,
-        reclab_version: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        config = type(self).resolve_config(config)
-        kwargs.setdefault("name", "sasrec")
-        super().__init__(
-            num_items,
-            config.max_len,
-            catalogue=catalogue,
-            reclab_version=reclab_version,
-            **kwargs,
-        )
-        self.config = config
-
     def build_layers(self) -> None:
         cfg = self.config
         self.item_embedding = keras.layers.Embedding(
@@ -222,6 +202,3 @@ class SASRec(NextItemModel):
             x, w = block(x, padding_mask=mask, return_attention_scores=True)
             weights.append(np.asarray(w))  # (B, H, L, L)
         return np.stack(weights, axis=1)  # (B, blocks, H, L, L)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "config": asdict(self.config)}

@@ -20,7 +20,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import keras
@@ -32,16 +32,7 @@ from reclab.data.negatives import ExcludedItems, item_weights
 from reclab.data.prepared import EvaluationSet, NextItemData
 from reclab.data.sequences import Sequences
 from reclab.seeding import set_seed
-from reclab.training.callbacks import (
-    EarlyStoppingOnValidation,
-    EpochCounter,
-    FullRankingValidation,
-    NaNGuard,
-    ResumableBackup,
-    TimeLimit,
-    TrainingDivergedError,
-    TrainingLog,
-)
+from reclab.training import callbacks as cb
 from reclab.training.config import TrainingConfig
 from reclab.training.objectives import Objective, objective
 
@@ -103,20 +94,8 @@ class TrainingHistory:
         return float(np.median(times[1:] if len(times) > 1 else times)) if times else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary."""
-        return {
-            "records": self.records,
-            "best_epoch": self.best_epoch,
-            "best_value": self.best_value,
-            "stopped_early": self.stopped_early,
-            "time_limit_reached": self.time_limit_reached,
-            "seconds": self.seconds,
-            "resumed_from": self.resumed_from,
-            "negatives": self.negatives,
-            "sampling": self.sampling,
-            "xla": self.xla,
-            "fingerprint": self.fingerprint,
-        }
+        """A JSON-ready summary (every field but the configuration, which a run stores apart)."""
+        return {k: v for k, v in asdict(self).items() if k != "config"}
 
 
 def negative_weights(sampling: str, item_counts: np.ndarray) -> np.ndarray:
@@ -245,7 +224,7 @@ def _fit_counts(
     history = TrainingHistory(records=[record], config=config)
     if validation is not None:
         logs: dict[str, float] = {}
-        check = FullRankingValidation(validation)
+        check = cb.FullRankingValidation(validation)
         check.set_model(model)  # duck-typed: it only calls model.score
         check.on_epoch_end(0, logs)
         record.update(logs)
@@ -260,7 +239,7 @@ def _dataset(
     config: TrainingConfig,
     entry: Objective,
     weights: np.ndarray,
-    counter: EpochCounter,
+    counter: cb.EpochCounter,
 ) -> Any:
     negatives = entry.negatives if config.num_negatives is None else config.num_negatives
     if not entry.samples_negatives:
@@ -312,7 +291,7 @@ def _fit_keras(
     sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)
     weights = negative_weights(sampling, counts)
-    counter = EpochCounter()
+    counter = cb.EpochCounter()
     dataset, negatives = _dataset(model, sequences, config, entry, weights, counter)
     xla = entry.xla if config.jit_compile is None else bool(config.jit_compile)
     steps = int(dataset.cardinality())
@@ -322,14 +301,14 @@ def _fit_keras(
         clipnorm=config.clipnorm,
     )
     model.compile(optimizer=optimizer, loss=make_loss(config, num_items, weights), jit_compile=xla)
-    log = TrainingLog()
-    nan_guard = NaNGuard()
-    limit = TimeLimit(config.max_seconds)
+    log = cb.TrainingLog()
+    nan_guard = cb.NaNGuard()
+    limit = cb.TimeLimit(config.max_seconds)
     stateful: dict[str, Any] = {"log": log, "time_limit": limit}
     chain: list[keras.callbacks.Callback] = [counter, nan_guard]
     if validation is not None:
         chain.append(
-            FullRankingValidation(
+            cb.FullRankingValidation(
                 validation, every=config.validate_every, last_epoch=config.epochs - 1
             )
         )
@@ -337,14 +316,14 @@ def _fit_keras(
     chain.extend(callbacks)
     early = None
     if validation is not None:
-        early = EarlyStoppingOnValidation(MONITOR, config.patience)
+        early = cb.EarlyStoppingOnValidation(MONITOR, config.patience)
         chain.append(early)
         stateful["early_stopping"] = early
     chain.append(limit)
     fingerprint = _fingerprint(model, config, data)
     resumed_from = 0
     if backup_dir is not None:
-        backup = ResumableBackup(backup_dir, stateful, fingerprint)
+        backup = cb.ResumableBackup(backup_dir, stateful, fingerprint)
         resumed_from = backup.resumed_epoch
         chain.append(backup)
     model.fit(
@@ -356,7 +335,7 @@ def _fit_keras(
     )
     if nan_guard.diverged_at is not None:
         epoch, batch = nan_guard.diverged_at
-        raise TrainingDivergedError(
+        raise cb.TrainingDivergedError(
             f"fit: the training loss became NaN or infinite at epoch {epoch}, batch {batch} "
             f"(loss={config.loss!r}, learning_rate={config.learning_rate}); lower the learning "
             "rate or set clipnorm"

@@ -29,6 +29,7 @@ from reclab.losses import (
     SampledBinaryCrossEntropy,
     SampledSoftmaxCrossEntropy,
 )
+from reclab.registry import Registry
 
 __all__ = ["OBJECTIVES", "SAMPLINGS", "Objective", "objective", "register_objective"]
 
@@ -77,25 +78,19 @@ class Objective:
         return self.build(num_items, proposal, **{**self.options, **options})
 
 
-#: The registered objectives, by name.
-OBJECTIVES: dict[str, Objective] = {}
-
-
-def register_objective(entry: Objective) -> Objective:
-    """Add an objective to :data:`OBJECTIVES` (a name can be registered once)."""
-    if entry.name in OBJECTIVES:
-        raise ValueError(f"register_objective: {entry.name!r} is already registered")
+def _check(entry: Objective) -> None:
     if entry.sampling not in SAMPLINGS:
-        raise ValueError(f"register_objective: sampling={entry.sampling!r}; expected {SAMPLINGS}")
-    OBJECTIVES[entry.name] = entry
-    return entry
+        raise ValueError(
+            f"objective {entry.name!r}: sampling={entry.sampling!r}; expected {SAMPLINGS}"
+        )
 
 
-def objective(name: str) -> Objective:
-    """The :class:`Objective` registered as ``name``, or a ``ValueError`` listing the choices."""
-    if name not in OBJECTIVES:
-        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(OBJECTIVES)}")
-    return OBJECTIVES[name]
+#: The registered objectives, by name.
+OBJECTIVES: Registry[Objective] = Registry("loss", check=_check)
+#: Add an :class:`Objective` to :data:`OBJECTIVES` (a name can be registered once).
+register_objective = OBJECTIVES.register
+#: The :class:`Objective` registered as a name, or a ``ValueError`` listing the choices.
+objective = OBJECTIVES.lookup
 
 
 register_objective(
