@@ -12,8 +12,15 @@ bootstrap intervals (:func:`bootstrap_ci`, :func:`paired_bootstrap_ci`).
 from __future__ import annotations
 
 from reclab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
-from reclab.evaluation.core import TARGET_KINDS, UserMetrics, metric_key, score_users
-from reclab.evaluation.full_ranking import DEFAULT_METRICS, evaluate_full_ranking
+from reclab.evaluation.core import (
+    DEFAULT_METRICS,
+    TARGET_KINDS,
+    RankingProtocol,
+    UserMetrics,
+    metric_key,
+    score_users,
+)
+from reclab.evaluation.full_ranking import evaluate_full_ranking
 from reclab.evaluation.report import (
     compare_models,
     evaluate_model,
@@ -30,6 +37,7 @@ __all__ = [
     "DEFAULT_METRICS",
     "SAMPLING",
     "TARGET_KINDS",
+    "RankingProtocol",
     "UserMetrics",
     "bootstrap_ci",
     "compare_models",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reclab.checks import positive_int
 from reclab.formulas import implements
 from reclab.seeding import as_generator
 
@@ -41,10 +42,7 @@ def _values(values: np.ndarray, name: str, where: str) -> np.ndarray:
 def _check(n_bootstrap: int, confidence: float, where: str) -> None:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"{where}: confidence must be in (0, 1), got {confidence!r}")
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)):
-        raise ValueError(f"{where}: n_bootstrap must be an integer >= 1, got {n_bootstrap!r}")
-    if n_bootstrap < 1:
-        raise ValueError(f"{where}: n_bootstrap must be an integer >= 1, got {n_bootstrap!r}")
+    positive_int(n_bootstrap, "n_bootstrap", where)
 
 
 def _resampled_means(x: np.ndarray, n_bootstrap: int, rng: np.random.Generator) -> np.ndarray:

@@ -18,13 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from reclab.checks import positive_int
 from reclab.metrics._ranks import UNKNOWN_ITEM, check_k, check_ties, id_mask, target_ranks
 from reclab.metrics.beyond_accuracy import catalogue_coverage, popularity_bias
 from reclab.metrics.from_ranks import RANKING_METRICS, WITHOUT_K, metric_per_user
 from reclab.metrics.lists import top_k_ids
 
 __all__ = [
+    "DEFAULT_METRICS",
     "TARGET_KINDS",
+    "RankingProtocol",
     "ScoreFn",
     "UserMetrics",
     "metric_key",
@@ -38,6 +41,9 @@ ScoreFn = Callable[[Any], Any]
 
 #: Metrics of the top-K lists themselves, computed by the full-ranking evaluator only.
 LIST_METRICS = ("coverage", "arp")
+
+#: The metrics reported unless a caller asks for others.
+DEFAULT_METRICS = ("hr", "ndcg", "mrr")
 
 #: The kinds of held-out item (see the module docstring).
 TARGET_KINDS = ("first-time", "repeat", "unknown")
@@ -87,6 +93,43 @@ def plan_metrics(
         for k in [None] if name in WITHOUT_K or name == "mrr" else ks:
             plan.setdefault(metric_key(name, k), (metric_key(name, k), name, k))
     return list(plan.values())
+
+
+@dataclass(frozen=True)
+class RankingProtocol:
+    """How every user's ranking is scored: what to compute, how ties and seen items count.
+
+    The evaluators build one from their keyword arguments, so the options are checked in one
+    place (an invalid protocol cannot be constructed).
+
+    Attributes:
+        ks: cut-offs :math:`K`.
+        metrics: names from ``reclab.metrics.RANKING_METRICS``, and for full ranking
+            ``"coverage"`` and ``"arp"``.
+        ties: ``"pessimistic"``, ``"optimistic"`` or ``"expected"``.
+        exclude_seen: remove each user's seen items from the candidates, held-out items
+            included (a seen held-out item is then a miss).
+        batch_size: users scored at once (bounds memory: ``batch_size x n_ids`` scores).
+
+    Example:
+        >>> RankingProtocol(ks=[5, 10], metrics=["ndcg"])
+        RankingProtocol(ks=(5, 10), metrics=('ndcg',), ties='pessimistic', exclude_seen=True, batch_size=256)
+    """  # noqa: E501
+
+    ks: Sequence[int] = (10,)
+    metrics: Iterable[str] = DEFAULT_METRICS
+    ties: str = "pessimistic"
+    exclude_seen: bool = True
+    batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        where = "RankingProtocol"
+        object.__setattr__(self, "ks", tuple(check_k(k, where) for k in self.ks))
+        metrics = (self.metrics,) if isinstance(self.metrics, str) else tuple(self.metrics)
+        object.__setattr__(self, "metrics", metrics)
+        check_ties(self.ties, where)
+        object.__setattr__(self, "exclude_seen", bool(self.exclude_seen))
+        object.__setattr__(self, "batch_size", positive_int(self.batch_size, "batch_size", where))
 
 
 @dataclass(frozen=True)
@@ -150,13 +193,9 @@ def score_users(
     score_fn: ScoreFn,
     inputs: Any,
     targets: Any,
+    protocol: RankingProtocol,
     *,
-    metrics: Iterable[str],
-    ks: Sequence[int],
-    ties: str,
-    exclude_seen: bool,
-    seen: Any | None,
-    batch_size: int,
+    seen: Any | None = None,
     item_popularity: Any | None = None,
     sample_candidates: Callable[[tuple[int, int], Any, Any], np.ndarray] | None = None,
     where: str = "score_users",
@@ -167,24 +206,17 @@ def score_users(
         score_fn: batch of ``inputs`` rows -> ``(B, n_ids)`` scores.
         inputs: what ``score_fn`` reads, one row per user (or a tuple of such arrays).
         targets: ``(U,)`` or ``(U, R)`` held-out ids, 0 = none, -1 = unknown item.
-        metrics, ks, ties: what to compute (names of ``reclab.metrics.RANKING_METRICS`` and,
-            for full ranking, ``"coverage"`` and ``"arp"``).
-        exclude_seen: remove each user's ``seen`` items from the candidates, held-out items
-            included (a seen held-out item is then a miss).
-        seen: ``(U, S)`` ids padded with 0; defaults to ``inputs`` when those are histories.
-        batch_size: users scored at once.
+        protocol: what to compute and how (:class:`RankingProtocol`).
+        seen: ``(U, S)`` ids padded with 0, excluded with ``protocol.exclude_seen``; defaults
+            to ``inputs`` when those are histories.
         item_popularity: one value per item id, for ``"arp"``.
         sample_candidates: ``(shape, targets, excluded) -> (B, n_ids)`` mask of sampled
             candidates, for sampled evaluation (``None``: full ranking).
         where: the caller's name, for error messages.
     """
-    check_ties(ties, where)
     allowed = RANKING_METRICS + (LIST_METRICS if sample_candidates is None else ())
-    plan = plan_metrics(metrics, ks, allowed, where)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"{where}: batch_size must be a positive integer, got {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"{where}: batch_size must be a positive integer, got {batch_size!r}")
+    plan = plan_metrics(protocol.metrics, protocol.ks, allowed, where)
+    batch_size, exclude_seen, ties = protocol.batch_size, protocol.exclude_seen, protocol.ties
     n = _n_rows(inputs)
     targets = np.asarray(targets)
     if len(targets) != n:
@@ -210,10 +242,10 @@ def score_users(
     lists: dict[int, list[np.ndarray]] = {k: [] for k in list_ks}
     evaluated: list[np.ndarray] = []
     n_ids = None
-    for start in range(0, n, int(batch_size)):
-        index = slice(start, start + int(batch_size))
+    for start in range(0, n, batch_size):
+        index = slice(start, start + batch_size)
         scores = np.asarray(score_fn(_rows(inputs, index)))
-        rows = min(n, start + int(batch_size)) - start
+        rows = min(n, start + batch_size) - start
         if scores.ndim != 2 or scores.shape[0] != rows:
             raise ValueError(
                 f"{where}: score_fn returned shape {scores.shape} for a batch of {rows} rows; "

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from reclab.evaluation.core import ScoreFn, score_users
-
-#: The metrics reported unless a caller asks for others.
-DEFAULT_METRICS = ("hr", "ndcg", "mrr")
+from reclab.evaluation.core import DEFAULT_METRICS, RankingProtocol, ScoreFn, score_users
 
 
 def evaluate_full_ranking(
@@ -67,16 +64,9 @@ def evaluate_full_ranking(
         ...                       exclude_seen=False)        # both are shown item 1
         {'HR@1': 0.0, 'users': 2}
     """
-    return score_users(
-        score_fn,
-        inputs,
-        targets,
-        metrics=metrics,
-        ks=ks,
-        ties=ties,
-        exclude_seen=exclude_seen,
-        seen=seen,
-        batch_size=batch_size,
-        item_popularity=item_popularity,
-        where="evaluate_full_ranking",
-    ).means()
+    protocol = RankingProtocol(ks, metrics, ties, exclude_seen, batch_size)
+    where = "evaluate_full_ranking"
+    result = score_users(
+        score_fn, inputs, targets, protocol, seen=seen, where=where, item_popularity=item_popularity
+    )
+    return result.means()

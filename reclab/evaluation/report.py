@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reclab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
-from reclab.evaluation.core import TARGET_KINDS, UserMetrics, parse_metric_key, score_users
+from reclab.evaluation.core import TARGET_KINDS, RankingProtocol, parse_metric_key, score_users
 from reclab.seeding import as_generator
 
 __all__ = ["compare_models", "evaluate_model", "per_user_metrics", "results_table"]
@@ -47,52 +47,6 @@ def _label(model: Any, name: str | None) -> str:
     return getattr(model, "__name__", None) or type(model).__name__
 
 
-def _user_metrics(
-    model: Any,
-    data: Any,
-    *,
-    ks: Sequence[int],
-    metrics: Sequence[str],
-    ties: str,
-    exclude_seen: bool | None,
-    batch_size: int,
-    where: str,
-) -> tuple[UserMetrics, np.ndarray | None]:
-    histories, targets, users, default_exclude = _parts(data)
-    histories, targets = np.asarray(histories), np.asarray(targets)
-    exclude = default_exclude if exclude_seen is None else bool(exclude_seen)
-    if callable(getattr(model, "score", None)):
-        ids = np.zeros(len(histories), np.int64) if users is None else np.asarray(users)
-
-        def score(batch: Any) -> np.ndarray:
-            return np.asarray(model.score(batch[0], batch[1]))
-
-        inputs: Any = (histories, ids)
-    elif callable(model):
-
-        def score(batch: Any) -> np.ndarray:
-            return np.asarray(model(batch[0]))
-
-        inputs = (histories, np.zeros(len(histories), np.int64))
-    else:
-        raise TypeError(
-            f"{where}: model must be a Scorer or a scoring function, got {type(model).__name__}"
-        )
-    result = score_users(
-        score,
-        inputs,
-        targets,
-        metrics=metrics,
-        ks=ks,
-        ties=ties,
-        exclude_seen=exclude,
-        seen=histories,
-        batch_size=batch_size,
-        where=where,
-    )
-    return result, None if users is None else np.asarray(users)
-
-
 def per_user_metrics(
     model: Any,
     data: Any,
@@ -118,23 +72,37 @@ def per_user_metrics(
             ``True`` for a tuple.
 
     Returns:
-        One row per user with a held-out item, in input order: ``row`` (its row in ``data``),
-        ``user`` (when ``data`` has user ids), ``target`` (``"first-time"``, ``"repeat"`` or
-        ``"unknown"``) and one column per metric (``"HR@10"``, ...).
+        A table with one row per user with a held-out item, in input order, and the columns
+        ``row`` (its row in ``data``), ``user`` (when ``data`` has user ids), ``target``
+        (``"first-time"``, ``"repeat"`` or ``"unknown"``) and one per metric (``"HR@10"``, ...).
     """
-    result, users = _user_metrics(
-        model,
-        data,
-        ks=ks,
-        metrics=metrics,
-        ties=ties,
-        exclude_seen=exclude_seen,
-        batch_size=batch_size,
-        where="per_user_metrics",
-    )
+    histories, targets, users, default_exclude = _parts(data)
+    histories, targets = np.asarray(histories), np.asarray(targets)
+    exclude = default_exclude if exclude_seen is None else bool(exclude_seen)
+    no_users = np.zeros(len(histories), np.int64)
+    if callable(getattr(model, "score", None)):
+        ids = no_users if users is None else np.asarray(users)
+
+        def score(batch: Any) -> np.ndarray:
+            return np.asarray(model.score(batch[0], batch[1]))
+
+        inputs: Any = (histories, ids)
+    elif callable(model):
+
+        def score(batch: Any) -> np.ndarray:
+            return np.asarray(model(batch[0]))
+
+        inputs = (histories, no_users)
+    else:
+        raise TypeError(
+            "per_user_metrics: model must be a Scorer or a scoring function, "
+            f"got {type(model).__name__}"
+        )
+    protocol = RankingProtocol(ks, metrics, ties, exclude, batch_size)
+    result = score_users(score, inputs, targets, protocol, seen=histories, where="per_user_metrics")
     frame = pd.DataFrame({"row": result.rows})
     if users is not None:
-        frame["user"] = users[result.rows]
+        frame["user"] = np.asarray(users)[result.rows]
     frame["target"] = result.kinds
     for key, values in result.values.items():
         frame[key] = values

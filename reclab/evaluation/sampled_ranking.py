@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from reclab.evaluation.core import ScoreFn, score_users
+from reclab.checks import positive_int
+from reclab.evaluation.core import RankingProtocol, ScoreFn, score_users
 from reclab.metrics._ranks import as_targets, id_mask
 from reclab.seeding import as_generator
 
@@ -52,8 +53,7 @@ def sample_candidates(
         (2, True)
     """
     eligible = np.asarray(eligible, bool)
-    if isinstance(num_negatives, bool) or int(num_negatives) < 1:
-        raise ValueError(f"sample_candidates: num_negatives must be >= 1, got {num_negatives!r}")
+    positive_int(num_negatives, "num_negatives", "sample_candidates")
     m = min(int(num_negatives), eligible.shape[1])
     if probabilities is None:
         keys = rng.random(eligible.shape)
@@ -116,8 +116,7 @@ def evaluate_sampled_ranking(
         raise ValueError(f"{where}: sampling={sampling!r}; expected one of {SAMPLING}")
     if sampling == "popularity" and item_popularity is None:
         raise ValueError(f"{where}: sampling='popularity' needs item_popularity")
-    if isinstance(num_negatives, bool) or int(num_negatives) < 1:
-        raise ValueError(f"{where}: num_negatives must be >= 1, got {num_negatives!r}")
+    positive_int(num_negatives, "num_negatives", where)
     generator = as_generator(rng)
     weights = None if sampling == "uniform" else np.asarray(item_popularity, np.float64)
 
@@ -129,17 +128,8 @@ def evaluate_sampled_ranking(
         eligible[:, 0] = False
         return sample_candidates(generator, eligible, num_negatives, weights)
 
-    return score_users(
-        score_fn,
-        inputs,
-        targets,
-        metrics=metrics,
-        ks=ks,
-        ties=ties,
-        exclude_seen=exclude_seen,
-        seen=seen,
-        batch_size=batch_size,
-        item_popularity=None,
-        sample_candidates=sample,
-        where=where,
-    ).means()
+    protocol = RankingProtocol(ks, metrics, ties, exclude_seen, batch_size)
+    result = score_users(
+        score_fn, inputs, targets, protocol, seen=seen, where=where, sample_candidates=sample
+    )
+    return result.means()

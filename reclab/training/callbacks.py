@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from reclab.data.prepared import EvaluationSet
-from reclab.evaluation.core import score_users
+from reclab.evaluation.core import RankingProtocol, score_users
 
 __all__ = [
     "BackupMismatchError",
@@ -89,16 +89,15 @@ class FullRankingValidation(keras.callbacks.Callback):
             return
         start = time.perf_counter()
         data = self.validation
+        protocol = RankingProtocol(
+            self.ks, self.metrics, exclude_seen=data.exclude_seen, batch_size=512
+        )
         result = score_users(
             lambda batch: self.model.score(batch[0], batch[1]),
             (data.histories, data.users),
             data.targets,
-            metrics=self.metrics,
-            ks=self.ks,
-            ties="pessimistic",
-            exclude_seen=data.exclude_seen,
+            protocol,
             seen=data.histories,
-            batch_size=512,
             where="FullRankingValidation",
         ).means()
         for key, value in result.items():
