@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "fraction",
+    "id_matrix",
     "integer_at_least",
     "non_negative_int",
     "number_at_least",
@@ -101,3 +102,29 @@ def one_of(value: Any, choices: Collection[Any], name: str, where: str) -> Any:
     if value not in choices:
         raise ValueError(f"{where}: {name}={value!r}; expected one of {tuple(choices)}")
     return value
+
+
+def id_matrix(
+    value: Any, name: str, where: str, *, shape: str = "(B, L)", layout: str = "left-padded with 0"
+) -> np.ndarray:
+    """``value`` as a 2-D integer NumPy array of item ids (empty allowed) with no negative id.
+
+    ``shape`` and ``layout`` only word the message, e.g. ``"(B, K)"`` and ``"0 = empty slot"``.
+
+    Example:
+        >>> id_matrix([[0, 3]], "histories", "Popularity.score").shape
+        (1, 2)
+        >>> id_matrix([1, 2], "histories", "Popularity.score")
+        Traceback (most recent call last):
+        ...
+        ValueError: Popularity.score: histories must be a (B, L) integer array left-padded with 0, got shape (2,) and dtype int64
+    """  # noqa: E501
+    array = np.asarray(value)
+    if array.ndim != 2 or not (np.issubdtype(array.dtype, np.integer) or array.size == 0):
+        raise ValueError(
+            f"{where}: {name} must be a {shape} integer array {layout}, got shape "
+            f"{array.shape} and dtype {array.dtype}"
+        )
+    if array.size and array.min() < 0:
+        raise ValueError(f"{where}: {name} hold a negative id {int(array.min())}")
+    return array

@@ -20,6 +20,8 @@ import random
 
 import numpy as np
 
+from reclab.checks import non_negative_int
+
 __all__ = ["as_generator", "set_seed"]
 
 
@@ -54,9 +56,7 @@ def set_seed(seed: int, *, deterministic_ops: bool = False) -> np.random.Generat
         >>> int(rng.integers(0, 100))
         85
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"set_seed: seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
+    seed = non_negative_int(seed, "seed", "set_seed")
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - legacy global state used by some libraries
     import keras

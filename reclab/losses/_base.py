@@ -30,6 +30,18 @@ def as_float_tensor(x: Any) -> Any:
     return x if x.dtype.is_floating else tf.cast(x, "float32")
 
 
+def matching_tensors(y_true: Any, y_pred: Any, where: str) -> tuple[Any, Any]:
+    """``(y_true, y_pred)`` as tensors of ``y_pred``'s float type; raise if their shapes differ."""
+    y_pred = as_float_tensor(y_pred)
+    y_true = ops.cast(tf.convert_to_tensor(y_true), y_pred.dtype)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ValueError(
+            f"{where}: y_true has shape {tuple(y_true.shape)} but y_pred has shape "
+            f"{tuple(y_pred.shape)}; they must be equal"
+        )
+    return y_true, y_pred
+
+
 def check_reduction(reduction: str, where: str) -> str:
     """Return ``reduction`` if it is one of :data:`REDUCTIONS`, else raise ``ValueError``."""
     if reduction not in REDUCTIONS:
@@ -83,7 +95,8 @@ class RecLoss(keras.losses.Loss):
     which positions are real (``None``: all). Calling the loss weights padded positions by 0
     through ``sample_weight``, and the default reduction ``"mean_with_sample_weight"`` then
     averages over real positions only; with weights :math:`w` of your own it is the weighted
-    mean :math:`\sum_t w_t \ell_t / \sum_t w_t` over real positions.
+    mean :math:`\sum_t w_t \ell_t / \sum_t w_t` over real positions. The default ``name`` is
+    the class name in snake case (``BPR`` -> ``"bpr"``), as for every Keras loss.
     """
 
     def __init__(

@@ -55,10 +55,5 @@ class BPR(CandidateLoss):
         0.6931
     """
 
-    def __init__(
-        self, name: str = "bpr", reduction: str = "mean_with_sample_weight", dtype=None
-    ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
     def candidate_losses(self, positive_logits, negative_logits, candidate_ids):
         return bpr(positive_logits, negative_logits, reduction="none")

@@ -10,25 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import tensorflow as tf
 from keras import ops
 
 from reclab.formulas import implements
-from reclab.losses._base import as_float_tensor, reduce_losses
+from reclab.losses._base import matching_tensors, reduce_losses
 
 #: Probabilities are clipped to ``[EPSILON, 1 - EPSILON]`` when a loss receives probabilities.
 EPSILON = 1e-7
-
-
-def _same_shape(y_true: Any, y_pred: Any, where: str) -> tuple[Any, Any]:
-    y_pred = as_float_tensor(y_pred)
-    y_true = ops.cast(tf.convert_to_tensor(y_true), y_pred.dtype)
-    if tuple(y_true.shape) != tuple(y_pred.shape):
-        raise ValueError(
-            f"{where}: y_true has shape {tuple(y_true.shape)} but y_pred has shape "
-            f"{tuple(y_pred.shape)}; they must be equal"
-        )
-    return y_true, y_pred
 
 
 @implements("eq-bce")
@@ -63,7 +51,7 @@ def binary_cross_entropy(
         >>> round(float(binary_cross_entropy([1.0], [0.0])), 4)
         0.6931
     """
-    y_true, y_pred = _same_shape(y_true, y_pred, "binary_cross_entropy")
+    y_true, y_pred = matching_tensors(y_true, y_pred, "binary_cross_entropy")
     if from_logits:
         losses = ops.softplus(y_pred) - y_true * y_pred  # = max(z,0) - y z + log(1 + e^{-|z|})
     else:
@@ -104,7 +92,7 @@ def softmax_cross_entropy(
         >>> round(float(softmax_cross_entropy([[1.0, 0.0]], [[0.0, 0.0]])), 4)
         0.6931
     """
-    y_true, y_pred = _same_shape(y_true, y_pred, "softmax_cross_entropy")
+    y_true, y_pred = matching_tensors(y_true, y_pred, "softmax_cross_entropy")
     if len(y_pred.shape) < 1:
         raise ValueError("softmax_cross_entropy: y_pred needs a class axis, shape (..., n)")
     if from_logits:

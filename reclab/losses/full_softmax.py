@@ -92,7 +92,7 @@ class FullSoftmaxCrossEntropy(RecLoss):
     def __init__(
         self,
         padding_id: int | None = 0,
-        name: str = "full_softmax_cross_entropy",
+        name: str | None = None,
         reduction: str = "mean_with_sample_weight",
         dtype=None,
     ) -> None:

@@ -104,7 +104,7 @@ class GBCE(CandidateLoss):
         self,
         num_items: int,
         t: float = 0.75,
-        name: str = "gbce",
+        name: str | None = None,
         reduction: str = "mean_with_sample_weight",
         dtype=None,
     ) -> None:

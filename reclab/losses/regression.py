@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from reclab.formulas import implements
-from reclab.losses._base import RecLoss, as_float_tensor, reduce_losses
+from reclab.losses._base import RecLoss, matching_tensors, reduce_losses
 
 
 @implements("eq-mse")
@@ -39,13 +38,7 @@ def mean_squared_error(
         >>> round(float(mean_squared_error([3.0, 5.0, 1.0], [2.0, 5.0, 3.0])), 4)
         1.6667
     """
-    y_pred = as_float_tensor(y_pred)
-    y_true = ops.cast(tf.convert_to_tensor(y_true), y_pred.dtype)
-    if tuple(y_true.shape) != tuple(y_pred.shape):
-        raise ValueError(
-            f"mean_squared_error: y_true has shape {tuple(y_true.shape)} but y_pred has shape "
-            f"{tuple(y_pred.shape)}; they must be equal"
-        )
+    y_true, y_pred = matching_tensors(y_true, y_pred, "mean_squared_error")
     return reduce_losses(ops.square(y_true - y_pred), mask, reduction, "mean_squared_error")
 
 
@@ -58,14 +51,6 @@ class MeanSquaredError(RecLoss):
         >>> float(MeanSquaredError()([[3.0, 5.0]], [[2.0, 5.0]]))  # (1 + 0) / 2
         0.5
     """
-
-    def __init__(
-        self,
-        name: str = "mean_squared_error",
-        reduction: str = "mean_with_sample_weight",
-        dtype=None,
-    ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
 
     def per_position(self, y_true: Any, y_pred: Any) -> Any:
         return mean_squared_error(y_true, y_pred, reduction="none")

@@ -57,13 +57,5 @@ class SampledBinaryCrossEntropy(CandidateLoss):
         1.3863
     """
 
-    def __init__(
-        self,
-        name: str = "sampled_binary_cross_entropy",
-        reduction: str = "mean_with_sample_weight",
-        dtype=None,
-    ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
     def candidate_losses(self, positive_logits, negative_logits, candidate_ids):
         return sampled_binary_cross_entropy(positive_logits, negative_logits, reduction="none")

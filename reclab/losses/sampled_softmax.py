@@ -88,7 +88,7 @@ class SampledSoftmaxCrossEntropy(CandidateLoss):
     def __init__(
         self,
         sampling_probabilities: Any | None = None,
-        name: str = "sampled_softmax_cross_entropy",
+        name: str | None = None,
         reduction: str = "mean_with_sample_weight",
         dtype=None,
     ) -> None:

@@ -7,9 +7,10 @@ Nothing here loops over users in Python; rows are processed in chunks to bound m
 
 The candidates of a user are decided without looking at the held-out items: all items (or the
 sampled ones), minus the excluded ones. A held-out item that is not a candidate (it was excluded,
-for example a repeat purchase when seen items are excluded, or it is :data:`UNKNOWN_ITEM`, an item
-the model's catalogue does not have) is never ranked: it counts as a miss. Exempting it from the
-exclusion instead would let a model that ranks the history first hit every repeat.
+for example a repeat purchase when seen items are excluded, or it is
+:data:`~reclab.data.UNKNOWN_ITEM`, an item the model's catalogue does not have) is never ranked:
+it counts as a miss. Exempting it from the exclusion instead would let a model that ranks the
+history first hit every repeat.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from reclab.checks import positive_int
 from reclab.data.idmap import UNKNOWN_ITEM
 from reclab.formulas import implements
 
@@ -38,9 +40,7 @@ def check_ties(ties: str, where: str) -> str:
 
 
 def check_k(k: Any, where: str) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"{where}: k must be a positive integer (list length), got k={k!r}")
-    return int(k)
+    return positive_int(k, "k", where)
 
 
 @dataclass(frozen=True)
@@ -217,14 +217,15 @@ def target_ranks(
     :math:`\mathcal{C}_u` is the set of candidates: every item (full ranking) or the sampled
     ones plus the held-out items, minus the excluded (already seen) items. The candidates never
     depend on the held-out items otherwise: a held-out item that is excluded (or is
-    :data:`UNKNOWN_ITEM`) is not ranked, and counts as a miss.
+    :data:`~reclab.data.UNKNOWN_ITEM`) is not ranked, and counts as a miss.
 
     Args:
         scores: ``(B, n_ids)`` scores, column ``j`` for item id ``j``; column 0 (padding)
             is never ranked.
-        targets: held-out ids, ``(B,)`` or ``(B, R)`` padded with 0; :data:`UNKNOWN_ITEM`
-            (-1) marks a held-out item outside the catalogue (always a miss). A user with no
-            held-out item is counted in ``n_users`` but skipped by the metrics.
+        targets: held-out ids, ``(B,)`` or ``(B, R)`` padded with 0;
+            :data:`~reclab.data.UNKNOWN_ITEM` (-1) marks a held-out item outside the catalogue
+            (always a miss). A user with no held-out item is counted in ``n_users`` but skipped
+            by the metrics.
         exclude: items removed from the candidates (typically the user's history), as
             ``(B, S)`` ids padded with 0 or a ``(B, n_ids)`` boolean mask. ``None`` excludes
             nothing. A held-out item that is excluded is not ranked (a miss).

@@ -6,19 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from reclab.checks import id_matrix, positive_int
 from reclab.formulas import implements
 
 
 def _lists(recommendations: Any, where: str) -> np.ndarray:
-    lists = np.asarray(recommendations)
-    if lists.ndim != 2 or not np.issubdtype(lists.dtype, np.integer):
-        raise ValueError(
-            f"{where}: recommendations must be a (B, K) integer array of item ids (0 = empty "
-            f"slot), got shape {lists.shape} and dtype {lists.dtype}"
-        )
-    if lists.size and lists.min() < 0:
-        raise ValueError(f"{where}: recommendations hold a negative id {int(lists.min())}")
-    return lists
+    layout = "of item ids (0 = empty slot)"
+    return id_matrix(recommendations, "recommendations", where, shape="(B, K)", layout=layout)
 
 
 @implements("eq-catalogue-coverage")
@@ -38,8 +32,7 @@ def catalogue_coverage(recommendations: Any, num_items: int) -> float:
         0.3
     """
     lists = _lists(recommendations, "catalogue_coverage")
-    if isinstance(num_items, bool) or int(num_items) < 1:
-        raise ValueError(f"catalogue_coverage: num_items must be >= 1, got {num_items!r}")
+    positive_int(num_items, "num_items", "catalogue_coverage")
     if lists.size and lists.max() > num_items:
         raise ValueError(
             f"catalogue_coverage: recommendations hold id {int(lists.max())} > num_items="

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from reclab.checks import positive_int
+
 __all__ = ["top_k_ids"]
 
 
@@ -43,8 +45,7 @@ def top_k_with_scores(
     s = np.array(scores, dtype=np.float64)  # a copy: the caller's scores are not changed
     if s.ndim != 2 or s.shape[1] < 2:
         raise ValueError(f"top_k_ids: scores must have shape (B, n_ids), got {s.shape}")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"top_k_ids: k must be a positive integer, got {k!r}")
+    positive_int(k, "k", "top_k_ids")
     s[:, 0] = -np.inf
     if exclude is not None:
         s[np.asarray(exclude, bool)] = -np.inf

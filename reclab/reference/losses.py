@@ -10,19 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = [
-    "binary_cross_entropy",
-    "bpr",
-    "full_softmax_cross_entropy",
-    "gbce",
-    "gbce_beta",
-    "mean_squared_error",
-    "reduce",
-    "sampled_binary_cross_entropy",
-    "sampled_softmax_cross_entropy",
-    "softmax_cross_entropy",
-]
-
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
