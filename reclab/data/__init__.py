@@ -76,7 +76,7 @@ from reclab.data.statistics import (
     sequence_lengths,
     time_gaps,
 )
-from reclab.data.synthetic import ShopConfig, SyntheticShop
+from reclab.data.synthetic import ShopConfig, ShopOracle, SyntheticShop
 from reclab.data.validation import DataValidationError, validate_interactions
 
 _DATASETS = (
@@ -104,6 +104,7 @@ __all__ = [
     "Preprocessed",
     "Sequences",
     "ShopConfig",
+    "ShopOracle",
     "Split",
     "StepReport",
     "SyntheticShop",

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from reclab.checks import non_negative_int, positive_int
 from reclab.data.batching import causal_arrays, cloze_mask, evaluation_arrays, left_pad
 from reclab.data.negatives import NegativeSampler, item_weights
 from reclab.data.sequences import Sequences
@@ -40,22 +41,6 @@ __all__ = [
 
 #: The current epoch, for a pipeline whose batches depend on it.
 EpochSource = Callable[[], int]
-
-
-def _check_batch_size(batch_size: Any, where: str) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"{where}: batch_size={batch_size!r}; expected a positive integer")
-    if batch_size < 1:
-        raise ValueError(f"{where}: batch_size={batch_size!r}; expected a positive integer")
-    return int(batch_size)
-
-
-def _check_negatives(num_negatives: Any, where: str) -> int:
-    if isinstance(num_negatives, bool) or not isinstance(num_negatives, (int, np.integer)):
-        raise ValueError(f"{where}: num_negatives={num_negatives!r}; expected an integer >= 0")
-    if num_negatives < 0:
-        raise ValueError(f"{where}: num_negatives={num_negatives!r}; expected an integer >= 0")
-    return int(num_negatives)
 
 
 def _seeded_batches(
@@ -180,8 +165,8 @@ def causal_dataset(
         ([[0, 4, 5], [0, 0, 7]], [[0, 5, 6], [0, 0, 8]])
     """
     where = "causal_dataset"
-    batch_size = _check_batch_size(batch_size, where)
-    num_negatives = _check_negatives(num_negatives, where)
+    batch_size = positive_int(batch_size, "batch_size", where)
+    num_negatives = non_negative_int(num_negatives, "num_negatives", where)
     arrays = causal_arrays(sequences, max_len)
     inputs, targets, users = arrays["inputs"], arrays["targets"], arrays["user"]
     if len(inputs) == 0:
@@ -261,8 +246,8 @@ def pair_dataset(
         )
     if items.min() < 1 or items.max() > num_items:
         raise ValueError(f"{where}: items must be ids in [1, {num_items}] (num_items)")
-    batch_size = _check_batch_size(batch_size, where)
-    num_negatives = _check_negatives(num_negatives, where)
+    batch_size = positive_int(batch_size, "batch_size", where)
+    num_negatives = non_negative_int(num_negatives, "num_negatives", where)
     sampler = _sampler(num_items, num_negatives, negative_weights)
     epochs = _Epochs(len(users), seed, shuffle)
 
@@ -315,7 +300,7 @@ def rating_dataset(
             f"{where}: users, items and ratings must have the same length, got "
             f"{len(users)}, {len(items)} and {len(ratings)}"
         )
-    batch_size = _check_batch_size(batch_size, where)
+    batch_size = positive_int(batch_size, "batch_size", where)
     epochs = _Epochs(len(users), seed, shuffle)
 
     def make(e: int, step: int) -> tuple[np.ndarray, ...]:
@@ -358,7 +343,7 @@ def cloze_dataset(
         (B, L) bool (True = hidden item to predict), ``mask`` (B, L) bool (real items),
         ``user`` (B,) int64.
     """
-    batch_size = _check_batch_size(batch_size, "cloze_dataset")
+    batch_size = positive_int(batch_size, "batch_size", "cloze_dataset")
     padded, mask = left_pad(sequences, max_len)
     keep = mask.any(axis=1)
     padded, mask, users = padded[keep], mask[keep], sequences.users[keep]
@@ -400,6 +385,6 @@ def evaluation_dataset(
     yields them in batches of ``batch_size`` as dicts ``inputs`` (B, L), ``mask`` (B, L),
     ``target`` (B,), ``user`` (B,).
     """
-    batch_size = _check_batch_size(batch_size, "evaluation_dataset")
+    batch_size = positive_int(batch_size, "batch_size", "evaluation_dataset")
     arrays = evaluation_arrays(history, targets, max_len, mask_token=mask_token)
     return tf.data.Dataset.from_tensor_slices(arrays).batch(batch_size)

@@ -220,17 +220,11 @@ def load_user_item_pairs(path: str | os.PathLike[str]) -> pd.DataFrame:
         )
     frame = pd.DataFrame(
         {
-            "user": pd.arrays.ArrowStringArray(pc.list_element(fields, 0)),
-            "item": pd.arrays.ArrowStringArray(pc.list_element(fields, 1)),
+            "user_id": pd.arrays.ArrowStringArray(pc.list_element(fields, 0)),
+            "item_id": pd.arrays.ArrowStringArray(pc.list_element(fields, 1)),
             "timestamp": np.arange(len(lines), dtype=np.int64),
         }
     )
-    out = validate_interactions(
-        frame,
-        source=str(path),
-        columns={"user_id": "user", "item_id": "item"},
-        line_unit="line",
-        first_line=1,
-    )
+    out = validate_interactions(frame, source=str(path), line_unit="line")
     logger.info("load_user_item_pairs: %s: %d events", path, len(out))
     return out

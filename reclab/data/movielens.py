@@ -209,15 +209,13 @@ def _parse_latest_small(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _parse_100k(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     data_path = folder / "u.data"
     ratings = pd.read_csv(
-        data_path, sep="\t", header=None, names=["user", "item", "rating", "timestamp"], dtype=str
+        data_path,
+        sep="\t",
+        header=None,
+        names=["user_id", "item_id", "rating", "timestamp"],
+        dtype=str,
     )
-    interactions = validate_interactions(
-        ratings,
-        source=str(data_path),
-        columns={"user_id": "user", "item_id": "item"},
-        line_unit="line",
-        first_line=1,
-    )
+    interactions = validate_interactions(ratings, source=str(data_path), line_unit="line")
     names = ["item_id", "title", "release", "video_release", "url", *ML100K_GENRES]
     movies = pd.read_csv(
         folder / "u.item", sep="|", header=None, names=names, encoding="latin-1", dtype=str
@@ -236,16 +234,10 @@ def _parse_1m(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         sep=":",
         header=None,
         usecols=[0, 2, 4, 6],
-        names=["user", "e1", "item", "e2", "rating", "e3", "timestamp"],
+        names=["user_id", "e1", "item_id", "e2", "rating", "e3", "timestamp"],
         dtype=str,
     )
-    interactions = validate_interactions(
-        ratings,
-        source=str(ratings_path),
-        columns={"user_id": "user", "item_id": "item"},
-        line_unit="line",
-        first_line=1,
-    )
+    interactions = validate_interactions(ratings, source=str(ratings_path), line_unit="line")
     movies = pd.read_csv(
         folder / "movies.dat",
         sep="::",

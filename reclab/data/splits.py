@@ -39,6 +39,21 @@ class Split:
     report: StepReport
 
 
+def _split(
+    ordered: pd.DataFrame,
+    train: np.ndarray,
+    test: np.ndarray,
+    step: str,
+    reason: str,
+    details: dict,
+) -> Split:
+    """The :class:`Split` of ``ordered`` by boolean masks (validation: neither train nor test)."""
+    validation = ~(train | test)
+    report = StepReport(step, len(ordered), len(ordered), reason, details).log(logger)
+    parts = (ordered.loc[mask].reset_index(drop=True) for mask in (train, validation, test))
+    return Split(*parts, report)
+
+
 def leave_last_out(
     frame: pd.DataFrame,
     *,
@@ -76,19 +91,9 @@ def leave_last_out(
     validation = eligible & (from_end == 1)
     train = ~(test | validation)
     short_users = len(np.unique(users[~eligible]))
-    report = StepReport(
-        "leave_last_out",
-        len(ordered),
-        len(ordered),
-        "no event dropped; users with too few events stay in training only",
-        {"users_train_only": short_users, "test_users": int(test.sum())},
-    ).log(logger)
-    return Split(
-        ordered.loc[train].reset_index(drop=True),
-        ordered.loc[validation].reset_index(drop=True),
-        ordered.loc[test].reset_index(drop=True),
-        report,
-    )
+    details = {"users_train_only": short_users, "test_users": int(test.sum())}
+    reason = "no event dropped; users with too few events stay in training only"
+    return _split(ordered, train, test, "leave_last_out", reason, details)
 
 
 def temporal_split(
@@ -138,20 +143,9 @@ def temporal_split(
     t = ordered["timestamp"].to_numpy()
     train = t < val_start
     test = t >= test_start
-    validation = ~(train | test)
-    report = StepReport(
-        "temporal_split",
-        len(ordered),
-        len(ordered),
-        "no event dropped; split by global cut times",
-        {"val_start": int(val_start), "test_start": int(test_start)},
-    ).log(logger)
-    return Split(
-        ordered.loc[train].reset_index(drop=True),
-        ordered.loc[validation].reset_index(drop=True),
-        ordered.loc[test].reset_index(drop=True),
-        report,
-    )
+    details = {"val_start": int(val_start), "test_start": int(test_start)}
+    reason = "no event dropped; split by global cut times"
+    return _split(ordered, train, test, "temporal_split", reason, details)
 
 
 def encode_split(

@@ -27,7 +27,7 @@ __all__ = ["IncompatibleModelError", "catalogue_fingerprint", "load_model", "sav
 
 
 def catalogue_fingerprint(item_mapping: Any) -> str:
-    """A short hash of the raw ids behind encoded ids ``1..N`` (:meth:`IdMapping.fingerprint`).
+    """A short hash of the raw ids behind encoded ids ``1..N`` (``IdMapping.fingerprint()``).
 
     Example:
         >>> from reclab.data import IdMapping

@@ -78,7 +78,7 @@ def test_causal_dataset_pads_the_last_batch_with_empty_rows() -> None:
     (_x1, y1), (_x2, y2) = batches(ds)
     assert y1.numpy().tolist() == [[3, 4, 5], [0, 0, 7]]
     assert y2.numpy().tolist() == [[0, 4, 6], [0, 0, 0]]  # one real row, one empty row
-    with pytest.raises(ValueError, match="batch_size=0"):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         causal_dataset(SEQS, max_len=3, batch_size=0, num_items=50)
 
 

@@ -159,7 +159,7 @@ def test_id_of_2_to_the_63_is_rejected_with_its_line(tmp_path: Path) -> None:
     assert "log.csv, line 3, column 'sku'" in str(error)
     assert "does not fit a 64-bit id" in str(error)
     pairs = write(tmp_path / "seq.txt", f"{2**63 - 1} 1\n{2**64 - 1} 2\n")
-    with pytest.raises(DataValidationError, match=r"seq\.txt, line 2, column 'user'.*64-bit id"):
+    with pytest.raises(DataValidationError, match=r"seq\.txt, line 2, column 'user_id'.*64-bit id"):
         load_user_item_pairs(pairs)
 
 
