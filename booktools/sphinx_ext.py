@@ -60,6 +60,75 @@ class FormulaIndexDirective(SphinxDirective):
         return [formula_index_node()]
 
 
+def _table(header: list[str], rows: list[list[str]]) -> nodes.table:
+    """A docutils table with a header row; cells are literal-free text (inline code in ``)."""
+    table = nodes.table()
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for _ in header:
+        group += nodes.colspec(colwidth=1)
+    head, body = nodes.thead(), nodes.tbody()
+    group += head
+    group += body
+    for target, cells in ((head, [header]), (body, rows)):
+        for cells_of_row in cells:
+            row = nodes.row()
+            for text in cells_of_row:
+                entry = nodes.entry()
+                paragraph = nodes.paragraph()
+                for k, part in enumerate(str(text).split("``")):
+                    paragraph += nodes.literal(part, part) if k % 2 else nodes.Text(part)
+                entry += paragraph
+                row += entry
+            target += row
+    return table
+
+
+class RegistryDirective(SphinxDirective):
+    """``{registry} models`` or ``{registry} objectives``: the table of a reclab registry.
+
+    The command line's ``--model`` and ``--loss`` choices, the trainer and this page all read the
+    same registry (``reclab.models.MODELS``, ``reclab.training.OBJECTIVES``).
+    """
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        which = self.arguments[0]
+        if which == "models":
+            from reclab.models import MODELS
+
+            header = ["name", "class", "what it is", "configuration", "command-line flags"]
+            rows = [
+                [
+                    _code(name),
+                    _code(spec.model_class.__name__),
+                    spec.summary,
+                    _code(spec.config_class.__name__) if spec.config_class else "(counts)",
+                    _code(*(f"--{f.replace('_', '-')}" for f in spec.flags)) if spec.flags else "-",
+                ]
+                for name, spec in MODELS.items()
+            ]
+        elif which == "objectives":
+            from reclab.training import OBJECTIVES
+
+            header = ["name", "what it is", "negatives", "proposal", "XLA", "options"]
+            rows = [
+                [
+                    _code(name),
+                    entry.summary,
+                    str(entry.negatives) if entry.negatives else "none (all items)",
+                    entry.sampling if entry.negatives else "-",
+                    "yes" if entry.xla else "no",
+                    _code(*(f"{k}={v}" for k, v in entry.options.items()) or ["-"]),
+                ]
+                for name, entry in OBJECTIVES.items()
+            ]
+        else:
+            raise self.error(f"registry: expected 'models' or 'objectives', got {which!r}")
+        return [_table(header, rows)]
+
+
 class RuntimeReportDirective(SphinxDirective):
     """``{runtime-report}``: where the table of notebook runtimes against budgets goes."""
 
@@ -68,6 +137,16 @@ class RuntimeReportDirective(SphinxDirective):
 
 
 # --- helpers that build docutils tables --------------------------------------------------------
+
+
+def _code(*texts: str) -> nodes.inline:
+    """Inline code for each of ``texts``, separated by commas (a table cell)."""
+    cell = nodes.inline()
+    for i, text in enumerate(texts):
+        if i:
+            cell += nodes.Text(", ")
+        cell += nodes.literal(text=text)
+    return cell
 
 
 def _table(headers: list[str], rows: list[list[nodes.Node | str]]) -> nodes.table:
@@ -372,6 +451,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(runtime_report_node)
     app.add_directive("formula-index", FormulaIndexDirective)
     app.add_directive("runtime-report", RuntimeReportDirective)
+    app.add_directive("registry", RegistryDirective)
     app.add_post_transform(FillFormulaIndex)
     app.add_post_transform(FillRuntimeReport)
     app.connect("env-check-consistency", check_consistency)

@@ -43,3 +43,20 @@ def test_how_to_use_gives_the_install_command_of_the_install_cell(site: Path) ->
     assert f'pip install "reclab-book @ git+{url}"' in codes
     assert "<repository URL>" not in page.get_text()
     assert "{{" not in page.get_text()
+
+
+def test_api_page_tables_list_every_registered_model_and_objective(site: Path) -> None:
+    """The ``{registry}`` tables read the registries: every name, as code, not raw backticks."""
+    from reclab.models import MODELS
+    from reclab.training import OBJECTIVES
+
+    soup = _soup(site / "book" / "api.html")
+    tables = soup.select("table")
+    first_cells = [
+        {row.select("td")[0].get_text(strip=True) for row in table.select("tbody tr")}
+        for table in tables
+    ]
+    assert set(MODELS) in first_cells
+    assert set(OBJECTIVES) in first_cells
+    assert "``" not in " ".join(table.get_text() for table in tables)
+    assert soup.find(id="reclab.models.MODELS") and soup.find(id="reclab.data.UNKNOWN_ITEM")
