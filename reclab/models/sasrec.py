@@ -57,7 +57,8 @@ class SASRecConfig:
         num_heads: :math:`H`. Paper: 1.
         ff_dim: hidden size of the feed-forward layers; ``None`` = :math:`d` (the paper's).
         dropout: dropout on the input and inside the blocks. Paper: 0.2 on ML-1M, 0.5 on the
-            sparse data sets. Default 0.3.
+            sparse data sets. Default 0.3, selected on validation NDCG@10 only
+            (``benchmarks/select_defaults.py``).
         norm_first: pre-norm blocks (the paper's code normalises the queries first; True).
         activation: the feed-forward non-linearity. Paper: ReLU.
         scale_embeddings: multiply item embeddings by :math:`\\sqrt{d}` (the official code).

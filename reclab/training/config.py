@@ -46,8 +46,9 @@ class TrainingConfig:
             uniform draws are one of the user's own items.
         loss_options: the objective's options, e.g. ``{"t": 0.9}`` for gBCE's calibration
             (default 0.75, as in gSASRec).
-        learning_rate: Adam's step size. SASRec paper: 0.001. Default 0.003, selected on
-            validation NDCG@10 (``benchmarks/README.md``, "How the defaults were chosen").
+        learning_rate: Adam's step size. SASRec paper: 0.001. Default 0.005, selected for SASRec
+            on validation NDCG@10 only (``benchmarks/select_defaults.py``; ``benchmarks/README.md``,
+            "How the defaults were chosen").
         beta_2: Adam's :math:`\\beta_2`. SASRec code: 0.98.
         lr_schedule: ``"constant"`` (the paper) or ``"cosine"`` (linear warm-up over
             ``warmup_epochs``, then cosine decay to 10 % over ``epochs``).
@@ -74,7 +75,7 @@ class TrainingConfig:
     negative_sampling: str | None = None
     exclude_user_items: bool = False
     loss_options: dict[str, Any] = field(default_factory=dict)
-    learning_rate: float = 3e-3
+    learning_rate: float = 5e-3
     beta_2: float = 0.98
     lr_schedule: str = "constant"
     warmup_epochs: int = 2
