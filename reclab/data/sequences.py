@@ -55,6 +55,23 @@ class Sequences:
             ordered["timestamp"].to_numpy(dtype=np.int64),
         )
 
+    @classmethod
+    def from_lists(cls, lists: list[list[int]]) -> Sequences:
+        """Sequences from one list of item ids per user (users ``1..U``, timestamps ``0..E-1``).
+
+        The inverse of :meth:`to_list`, for small examples and tests.
+
+        Example:
+            >>> Sequences.from_lists([[4, 5, 6], [7]]).offsets.tolist()
+            [0, 3, 4]
+        """
+        lengths = np.array([len(s) for s in lists], dtype=np.int64)
+        items = np.array([i for s in lists for i in s], dtype=np.int64)
+        offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        users = np.arange(1, len(lists) + 1, dtype=np.int64)
+        return cls(users, offsets, items, np.arange(len(items), dtype=np.int64))
+
     @property
     def lengths(self) -> np.ndarray:
         """Shape ``(U,)``: :math:`T_u` for every user."""

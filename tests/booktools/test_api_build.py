@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from minibook import write_skeleton
 
 from booktools import site_check
 from booktools.sources import ROOT
@@ -49,20 +50,9 @@ def score(x: float) -> float:
     return x * x
 '''
 
-BIB = (
-    "@misc{example2024,\n  author = {Example, Ann},\n  title = {An Example},\n  year = {2024}\n}\n"
-)
-
 
 def _mini_book(folder: Path, package: str = PACKAGE) -> Path:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["sphinx"]["local_extensions"] = {"booktools.sphinx_ext": str(ROOT)}
-    config["sphinx"]["config"]["reclab_formula_checks"] = False
-    config["execute"]["execute_notebooks"] = "off"
-    (folder / "_config.yml").write_text(yaml.safe_dump(config))
-    (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: api\n")
-    (folder / "book").mkdir()
-    (folder / "book" / "references.bib").write_text(BIB)
+    write_skeleton(folder, root="intro", chapters=("api",), execute="off")
     (folder / "intro.md").write_text(
         "# Intro\n\nInstall with {{ install_command }}, as {cite}`example2024` says.\n\n"
         "```{bibliography}\n```\n"

@@ -12,15 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from minibook import write_skeleton
 
 from booktools.sources import ROOT
 
 pytestmark = pytest.mark.slow
-
-BIB = (
-    "@misc{example2024,\n  author = {Example, Ann},\n  title = {An Example},\n  year = {2024}\n}\n"
-)
 
 
 def _notebook(source: str) -> dict:
@@ -51,14 +47,7 @@ def _notebook(source: str) -> dict:
 
 
 def _mini_book(folder: Path, cell: str, intro_extra: str = "") -> Path:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["sphinx"]["local_extensions"] = {"booktools.sphinx_ext": str(ROOT)}
-    config["sphinx"]["config"]["reclab_formula_checks"] = False
-    config["execute"]["execute_notebooks"] = "force"
-    (folder / "_config.yml").write_text(yaml.safe_dump(config))
-    (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapter\n")
-    (folder / "book").mkdir()
-    (folder / "book" / "references.bib").write_text(BIB)
+    write_skeleton(folder, root="intro", chapters=("chapter",), execute="force")
     (folder / "intro.md").write_text(
         f"# Intro\n\nAs {{cite}}`example2024` says.\n{intro_extra}\n\n```{{bibliography}}\n```\n"
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from minibook import write_skeleton
 
 from booktools import install_cell
 from booktools.sources import ROOT
@@ -252,17 +253,8 @@ def test_every_chapter_has_the_current_install_cell() -> None:
 @pytest.mark.slow
 def test_the_built_chapter_runs_the_cell_and_hides_it(tmp_path: Path) -> None:
     """In the book build (reclab installed) the cell runs silently and the page leaves it out."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["sphinx"]["local_extensions"] = {"booktools.sphinx_ext": str(ROOT)}
-    config["sphinx"]["config"]["reclab_formula_checks"] = False
-    config["execute"]["execute_notebooks"] = "force"
-    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: chapter\n")
-    (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "references.bib").write_text(
-        "@misc{a2024,\n  author = {A, B},\n  title = {T},\n  year = {2024}\n}\n"
-    )
-    title = "# A chapter\n\nAs {cite}`a2024` says. Runtime budget: 60 s on 2 CPU cores.\n"
+    write_skeleton(tmp_path, root="chapter", chapters=(), execute="force")
+    title = "# A chapter\n\nAs {cite}`example2024` says. Runtime budget: 60 s on 2 CPU cores.\n"
     notebook = {
         "cells": [
             {"cell_type": "markdown", "id": "title", "metadata": {}, "source": title},

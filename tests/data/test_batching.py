@@ -15,19 +15,7 @@ from reclab.data import (
     training_windows,
 )
 
-
-def seqs_of(lists: list[list[int]]) -> Sequences:
-    lengths = [len(s) for s in lists]
-    items = np.array([i for s in lists for i in s], dtype=np.int64)
-    return Sequences(
-        np.arange(1, len(lists) + 1, dtype=np.int64),
-        np.r_[0, np.cumsum(lengths)].astype(np.int64),
-        items,
-        np.arange(len(items), dtype=np.int64),
-    )
-
-
-SEQS = seqs_of([[1, 2, 3, 4, 5], [6, 7], [8], [2, 4, 6]])
+SEQS = Sequences.from_lists([[1, 2, 3, 4, 5], [6, 7], [8], [2, 4, 6]])
 
 
 def test_left_pad_keeps_the_most_recent_items() -> None:
@@ -44,7 +32,7 @@ def test_left_pad_keeps_the_most_recent_items() -> None:
 @given(st.lists(st.lists(st.integers(1, 50), min_size=0, max_size=12), min_size=1, max_size=8),
        st.integers(1, 10))  # fmt: skip
 def test_left_pad_property(lists, max_len) -> None:
-    padded, mask = left_pad(seqs_of(lists), max_len)
+    padded, mask = left_pad(Sequences.from_lists(lists), max_len)
     for row, m, s in zip(padded, mask, lists, strict=True):
         k = min(len(s), max_len)
         assert row[m].tolist() == s[len(s) - k :]  # the latest k items, in order

@@ -17,19 +17,7 @@ from reclab.data import (
 )
 from reclab.data.negatives import ExcludedItems
 
-
-def seqs_of(lists: list[list[int]]) -> Sequences:
-    lengths = [len(s) for s in lists]
-    items = np.array([i for s in lists for i in s], dtype=np.int64)
-    return Sequences(
-        np.arange(1, len(lists) + 1, dtype=np.int64),
-        np.r_[0, np.cumsum(lengths)].astype(np.int64),
-        items,
-        np.arange(len(items), dtype=np.int64),
-    )
-
-
-SEQS = seqs_of([[1, 2, 3, 4, 5], [6, 7], [8], [2, 4, 6]])
+SEQS = Sequences.from_lists([[1, 2, 3, 4, 5], [6, 7], [8], [2, 4, 6]])
 
 
 def batches(dataset) -> list:

@@ -94,6 +94,14 @@ def test_k_core_can_empty_the_table_and_rejects_bad_k() -> None:
         k_core(DUPES, 1, 2.5)
 
 
+#: Random event logs (user, item pairs over few ids, so cores collapse often) and (k_u, k_i).
+K_CORE_CASES = (
+    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), min_size=0, max_size=80),
+    st.integers(1, 4),
+    st.integers(1, 4),
+)
+
+
 def naive_k_core(df: pd.DataFrame, ku: int, ki: int) -> pd.DataFrame:
     """The obviously correct version: filter until nothing changes."""
     while True:
@@ -105,11 +113,7 @@ def naive_k_core(df: pd.DataFrame, ku: int, ki: int) -> pd.DataFrame:
         df = kept
 
 
-@given(
-    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), min_size=0, max_size=80),
-    st.integers(1, 4),
-    st.integers(1, 4),
-)
+@given(*K_CORE_CASES)
 def test_k_core_matches_naive_fixed_point(pairs, ku, ki) -> None:
     df = events([p[0] for p in pairs], [p[1] for p in pairs], range(len(pairs)))
     out, _ = k_core(df, ku, ki)
@@ -185,11 +189,7 @@ def test_k_core_report_counts_match_its_details() -> None:
     assert len(empty) == 0 and counts(report) == (2, 0, 2, 0)
 
 
-@given(
-    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8)), min_size=0, max_size=80),
-    st.integers(1, 4),
-    st.integers(1, 4),
-)
+@given(*K_CORE_CASES)
 def test_k_core_report_counts_are_distinct_ids(pairs, ku, ki) -> None:
     df = events([p[0] for p in pairs], [p[1] for p in pairs], range(len(pairs)))
     out, report = k_core(df, ku, ki)
