@@ -15,7 +15,7 @@ def test_values_by_path_and_missing_keys_named(tmp_path):
     assert results.value("speed", "xla", "seconds") == 0.7
     with pytest.raises(KeyError, match="no 'nope' under speed; there is \\['xla'\\]"):
         results.value("speed", "nope")
-    with pytest.raises(FileNotFoundError, match="run benchmarks/other.py"):
+    with pytest.raises(FileNotFoundError, match=r"run benchmarks/other\.py"):
         load_results("other", folder=tmp_path)
 
 

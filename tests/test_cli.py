@@ -27,9 +27,19 @@ TINY_SASREC = ["--epochs", "2", "--max-len", "8", "--dim", "8", "--no-xla"]
 def sasrec_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "sasrec"
     status = main(
-        ["train", "--model", "sasrec", "--dataset", "synthetic-toy", *TINY_SASREC, "--seed", "1",
-         "--out", str(out)]
-    )  # fmt: skip
+        [
+            "train",
+            "--model",
+            "sasrec",
+            "--dataset",
+            "synthetic-toy",
+            *TINY_SASREC,
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert status == 0
     return out
 
@@ -82,8 +92,24 @@ def test_count_baselines_train_evaluate_and_recommend(tmp_path, capsys):
 def test_matrix_factorisation_uses_every_flag_and_the_seed(tmp_path, capsys):
     # Regression: --model mf ignored --batch-size, --loss, --max-seconds and --patience, capped
     # --epochs at 20 while config.json recorded the flags, and changed from run to run.
-    flags = ["--model", "mf", "--dataset", "synthetic-toy", "--epochs", "3", "--loss", "bpr",
-             "--batch-size", "256", "--patience", "2", "--max-seconds", "60", "--dim", "8"]  # fmt: skip
+    flags = [
+        "--model",
+        "mf",
+        "--dataset",
+        "synthetic-toy",
+        "--epochs",
+        "3",
+        "--loss",
+        "bpr",
+        "--batch-size",
+        "256",
+        "--patience",
+        "2",
+        "--max-seconds",
+        "60",
+        "--dim",
+        "8",
+    ]
     results = []
     for name in ("a", "b"):
         status, _, err = run(capsys, "train", *flags, "--out", tmp_path / name)
@@ -138,13 +164,28 @@ def test_preprocessing_is_shown_stored_and_configurable(tmp_path, capsys):
     # k-core limits could not be changed, and a removed user was "no such user".
     log = tmp_path / "log.csv"
     frame = pd.DataFrame(
-        {"user_id": [1] * 6 + [2] * 6 + [3] * 2, "item_id": [1, 2, 3, 4, 5, 1] * 2 + [1, 2],
-         "timestamp": list(range(14))}
-    )  # fmt: skip
+        {
+            "user_id": [1] * 6 + [2] * 6 + [3] * 2,
+            "item_id": [1, 2, 3, 4, 5, 1] * 2 + [1, 2],
+            "timestamp": list(range(14)),
+        }
+    )
     frame.to_csv(log, index=False)
     out = tmp_path / "pop"
-    status, _, err = run(capsys, "train", "--model", "pop", "--dataset", log, "--out", out,
-                         "--min-user-events", "4", "--min-item-events", "2")  # fmt: skip
+    status, _, err = run(
+        capsys,
+        "train",
+        "--model",
+        "pop",
+        "--dataset",
+        log,
+        "--out",
+        out,
+        "--min-user-events",
+        "4",
+        "--min-item-events",
+        "2",
+    )
     assert status == 0, err
     assert "k_core: 14 -> 12 rows" in err and "3 -> 2 users" in err
     steps = json.loads((out / "metrics.json").read_text())["data"]["preprocessing"]
@@ -163,8 +204,17 @@ def test_a_folder_the_program_did_not_write_is_never_touched(tmp_path, capsys):
     (mine / "backup").mkdir(parents=True)
     (mine / "backup" / "notes.txt").write_text("keep")
     (mine / "config.json").write_text('{"my": "settings"}')
-    status, _, err = run(capsys, "train", "--model", "pop", "--dataset", "synthetic-toy",
-                         "--out", mine, "--overwrite")  # fmt: skip
+    status, _, err = run(
+        capsys,
+        "train",
+        "--model",
+        "pop",
+        "--dataset",
+        "synthetic-toy",
+        "--out",
+        mine,
+        "--overwrite",
+    )
     assert status == 2 and "not a run folder" in err
     assert (mine / "backup" / "notes.txt").read_text() == "keep"
     assert (mine / "config.json").read_text() == '{"my": "settings"}'
@@ -177,11 +227,21 @@ def test_a_finished_run_is_replaced_only_with_overwrite(tmp_path, capsys):
     )
     (out / "my-notes.md").write_text("notes")
     before = (out / "metrics.json").read_text()
-    status, _, err = run(capsys, "train", "--model", "markov", "--dataset", "synthetic-toy",
-                         "--out", out)  # fmt: skip
+    status, _, err = run(
+        capsys, "train", "--model", "markov", "--dataset", "synthetic-toy", "--out", out
+    )
     assert status == 2 and "--overwrite" in err and (out / "metrics.json").read_text() == before
-    status, _, _ = run(capsys, "train", "--model", "markov", "--dataset", "synthetic-toy",
-                       "--out", out, "--overwrite")  # fmt: skip
+    status, _, _ = run(
+        capsys,
+        "train",
+        "--model",
+        "markov",
+        "--dataset",
+        "synthetic-toy",
+        "--out",
+        out,
+        "--overwrite",
+    )
     assert status == 0 and json.loads((out / "config.json").read_text())["model"] == "markov"
     assert (out / "my-notes.md").read_text() == "notes"  # what train did not write stays
 
@@ -204,8 +264,18 @@ def _interrupt_training(monkeypatch, after_epochs):
 def test_an_interrupted_run_resumes_only_with_the_same_arguments(tmp_path, capsys, monkeypatch):
     # Regression: a seed-1 run silently continued seed 0's first epochs and reported seed 1.
     out = tmp_path / "run"
-    args = ["train", "--model", "sasrec", "--dataset", "synthetic-toy", *TINY_SASREC,
-            "--epochs", "3", "--out", out]  # fmt: skip
+    args = [
+        "train",
+        "--model",
+        "sasrec",
+        "--dataset",
+        "synthetic-toy",
+        *TINY_SASREC,
+        "--epochs",
+        "3",
+        "--out",
+        out,
+    ]
     with monkeypatch.context() as patch:
         _interrupt_training(patch, after_epochs=1)
         status, _, err = run(capsys, *args)
@@ -224,8 +294,17 @@ def test_an_interrupted_run_resumes_only_with_the_same_arguments(tmp_path, capsy
 def test_progress_is_one_line_per_epoch_off_a_terminal(sasrec_run, tmp_path, capsys):
     # Regression: long training printed nothing for minutes unless --progress was given.
     out = tmp_path / "run"
-    status, _, err = run(capsys, "train", "--model", "sasrec", "--dataset", "synthetic-toy",
-                         *TINY_SASREC, "--out", out)  # fmt: skip
+    status, _, err = run(
+        capsys,
+        "train",
+        "--model",
+        "sasrec",
+        "--dataset",
+        "synthetic-toy",
+        *TINY_SASREC,
+        "--out",
+        out,
+    )
     assert status == 0
     epochs = [line for line in err.splitlines() if line.startswith("epoch ")]
     assert len(epochs) == 2 and "val NDCG@10" in epochs[0] and epochs[0].endswith(" s")
@@ -238,8 +317,10 @@ def test_a_relative_dataset_path_works_from_another_folder(tmp_path, capsys, mon
     (tmp_path / "data").mkdir()
     SyntheticShop(ShopConfig.toy(seed=2)).generate().to_csv(tmp_path / "data" / "log.csv")
     monkeypatch.chdir(tmp_path / "data")
-    assert run(capsys, "train", "--model", "pop", "--dataset", "log.csv", "--out",
-               tmp_path / "run")[0] == 0  # fmt: skip
+    assert (
+        run(capsys, "train", "--model", "pop", "--dataset", "log.csv", "--out", tmp_path / "run")[0]
+        == 0
+    )
     monkeypatch.chdir(tmp_path)
     status, _, err = run(capsys, "evaluate", tmp_path / "run")
     assert status == 0, err
@@ -319,7 +400,7 @@ BAD = {
             "{tmp}/o",
         ],
         "--format applies to a file path",
-    ),  # fmt: skip
+    ),
     "unknown suffix": (
         ["train", "--model", "pop", "--dataset", "{weird}", "--out", "{tmp}/o"],
         "pass --format",
@@ -349,7 +430,7 @@ BAD = {
             "{tmp}/o",
         ],
         "--max-len does not apply to --model mf",
-    ),  # fmt: skip
+    ),
     "training flag on a count model": (
         [
             "train",
@@ -363,7 +444,7 @@ BAD = {
             "{tmp}/o",
         ],
         "--loss does not apply to --model pop",
-    ),  # fmt: skip
+    ),
     "full softmax for neumf": (
         [
             "train",
@@ -377,7 +458,7 @@ BAD = {
             "{tmp}/o",
         ],
         "cannot train with loss='softmax'",
-    ),  # fmt: skip
+    ),
     "an embedding that does not fit in memory": (
         _train("--dim", "100000"),
         "training would need about",
@@ -426,7 +507,7 @@ def test_a_damaged_model_file_is_one_line(sasrec_run, tmp_path, capsys):
     middle = len(raw) // 2
     raw[middle : middle + 64] = bytes(b ^ 0xFF for b in raw[middle : middle + 64])
     (copy / "model.keras").write_bytes(bytes(raw))
-    status, out, err = run(capsys, "evaluate", copy)
+    status, _, err = run(capsys, "evaluate", copy)
     assert status == 2 and err.startswith("reclab: error: ") and "Traceback" not in err
 
 
@@ -435,13 +516,23 @@ def test_python_dash_m_entry_point(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("user_id,item_id\n1,2\n")
     result = subprocess.run(
-        [sys.executable, "-m", "reclab", "train", "--model", "pop", "--dataset", str(bad),
-         "--out", str(tmp_path / "o")],
+        [
+            sys.executable,
+            "-m",
+            "reclab",
+            "train",
+            "--model",
+            "pop",
+            "--dataset",
+            str(bad),
+            "--out",
+            str(tmp_path / "o"),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
         env={**os.environ, "PYTHONPATH": os.getcwd()},
-    )  # fmt: skip
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         f"reclab: error: {bad}: missing column(s) ['timestamp']; found ['user_id', 'item_id']. "
@@ -465,8 +556,19 @@ def test_a_registered_loss_trains_through_the_command_line(tmp_path, capsys):
 
     register_objective(Objective("toy-hinge", lambda n, q: Hinge(), "a test's hinge", negatives=4))
     try:
-        status, out, err = run(capsys, "train", "--model", "sasrec", "--dataset", "synthetic-toy",
-                               *TINY_SASREC, "--loss", "toy-hinge", "--out", tmp_path / "run")  # fmt: skip
+        status, _, err = run(
+            capsys,
+            "train",
+            "--model",
+            "sasrec",
+            "--dataset",
+            "synthetic-toy",
+            *TINY_SASREC,
+            "--loss",
+            "toy-hinge",
+            "--out",
+            tmp_path / "run",
+        )
     finally:
         del OBJECTIVES["toy-hinge"]
     assert status == 0, err
