@@ -90,3 +90,16 @@ def test_setup_cell_hides_only_the_import_banner(path: Path) -> None:
         i for i, c in enumerate(code[1:], 1) if "remove-stderr" in c["metadata"].get("tags", [])
     ]
     assert tagged == [], f"{path.name}: code cells {tagged} hide stderr; fix the warning instead"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_code_cells_are_short_and_define_no_classes(path: Path) -> None:
+    """A reader sees a few lines that call ``reclab``; longer code and classes are package code
+    (chapter 6 once had a 76-line cell, chapter 9 an ``Oracle`` class)."""
+    for number, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "code" or "reclab-install" in cell["metadata"].get("tags", []):
+            continue
+        lines = "".join(cell["source"]).rstrip("\n").splitlines()
+        assert len(lines) <= 30, f"{path.name}: cell {number} has {len(lines)} lines (at most 30)"
+        classes = [line for line in lines if re.match(r"\s*class\s+\w+", line)]
+        assert not classes, f"{path.name}: cell {number} defines {classes[0].strip()!r}"
