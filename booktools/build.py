@@ -9,6 +9,12 @@
    Sphinx warning and any broken cross-reference;
 3. prints where the HTML is.
 
+The notebooks run with matplotlib's configuration folder inside the build folder
+(``_build/.matplotlib``), so the figures do not depend on a personal ``matplotlibrc`` or on a font
+cache written by another matplotlib install: a stale cache in ``~/.cache/matplotlib`` that lacks
+matplotlib's own fonts makes every math label warn "findfont: Font family ['STIXGeneral'] not
+found" and fall back to another font.
+
 The exit status is Jupyter Book's.
 """
 
@@ -71,7 +77,11 @@ def build(root: Path = ROOT, fresh: bool = False, builder: str = "html") -> int:
         str(root),
     ]
     print("[book] " + " ".join(command), flush=True)
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = dict(
+        os.environ,
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        MPLCONFIGDIR=str(build_dir / ".matplotlib"),
+    )
     start = time.perf_counter()
     status = subprocess.call(command, cwd=root, env=env)
     seconds = time.perf_counter() - start

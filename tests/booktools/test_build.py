@@ -7,6 +7,7 @@ and build driver (``booktools.build``), first as it is (it must build), then wit
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,36 @@ def test_a_broken_cross_reference_fails_the_build(tmp_path: Path) -> None:
     result = _build(_mini_book(tmp_path, "print(1)", "See {ref}`a-section-that-does-not-exist`."))
     assert result.returncode != 0
     assert "a-section-that-does-not-exist" in result.stdout + result.stderr
+
+
+def test_a_stale_matplotlib_font_cache_outside_the_book_does_not_reach_its_pages(
+    tmp_path: Path,
+) -> None:
+    # A font cache whose list lacks matplotlib's own fonts (written while an environment was being
+    # removed) once made every page with a math label print "findfont: ... STIXGeneral" on stderr.
+    from matplotlib import font_manager
+
+    stale = tmp_path / "stale-matplotlib"
+    stale.mkdir()
+    fonts = font_manager.FontManager()
+    fonts.ttflist = [font for font in fonts.ttflist if "mpl-data" not in font.fname]
+    font_manager.json_dump(fonts, stale / f"fontlist-v{font_manager.FontManager.__version__}.json")
+    cell = (
+        "import io\nimport matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
+        "fig, ax = plt.subplots()\nax.set_title(r'$\\alpha_t$')\nfig.savefig(io.BytesIO())\n"
+        "print(matplotlib.get_cachedir())"
+    )
+    (tmp_path / "book").mkdir()
+    book = _mini_book(tmp_path / "book", cell)
+    result = subprocess.run(
+        [sys.executable, "-m", "booktools.build", "--root", str(book)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPLCONFIGDIR": str(stale)},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = (book / "_build" / "html" / "chapter.html").read_text()
+    assert "findfont" not in html
+    assert str(book / "_build" / ".matplotlib") in html
