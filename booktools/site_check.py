@@ -245,7 +245,8 @@ class Browser:
         ):
             options.add_argument(flag)
         self.driver = webdriver.Chrome(service=Service(executable_path=driver), options=options)
-        self.driver.set_script_timeout(30)
+        # generous: MathJax on a long page, on two cores shared with other jobs, took over 30 s
+        self.driver.set_script_timeout(120)
         self.driver.set_page_load_timeout(60)
 
     def close(self) -> None:
