@@ -56,13 +56,14 @@ def _mini_book(folder: Path, cell: str, intro_extra: str = "") -> Path:
     return folder
 
 
-def _build(folder: Path) -> subprocess.CompletedProcess:
+def _build(folder: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "booktools.build", "--root", str(folder)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
+        env=env,
     )
 
 
@@ -104,14 +105,7 @@ def test_a_stale_matplotlib_font_cache_outside_the_book_does_not_reach_its_pages
     )
     (tmp_path / "book").mkdir()
     book = _mini_book(tmp_path / "book", cell)
-    result = subprocess.run(
-        [sys.executable, "-m", "booktools.build", "--root", str(book)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "MPLCONFIGDIR": str(stale)},
-    )
+    result = _build(book, env={**os.environ, "MPLCONFIGDIR": str(stale)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     html = (book / "_build" / "html" / "chapter.html").read_text()
     assert "findfont" not in html
