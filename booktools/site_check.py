@@ -23,6 +23,7 @@ import http.server
 import re
 import shutil
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -183,11 +184,23 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # socketserver's default backlog is 5 connections; a page with a dozen figures, its styles
+    # and MathJax opens more than that at once.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on a free port of 127.0.0.1 for the duration of the block; yield its URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serve(
+    folder: Path, handler_class: type[http.server.SimpleHTTPRequestHandler] = _QuietHandler
+) -> Iterator[str]:
+    """Serve ``folder`` on a free port of 127.0.0.1 for the duration of the block; yield its URL.
+
+    ``handler_class`` answers the requests (tests pass one that fails on purpose).
+    """
+    handler = functools.partial(handler_class, directory=str(folder))
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -208,18 +221,46 @@ const finish = () => {
     mathElements: document.querySelectorAll('div.math, span.math').length,
     mathjaxContainers: document.querySelectorAll('mjx-container').length,
     mathjaxLoaded: typeof window.MathJax !== 'undefined' && !!window.MathJax.startup,
+    mathjaxScripts: Array.from(document.querySelectorAll('script[src*="mathjax"]')).map(s => s.src),
     text: clone.innerText,
     images: Array.from(document.images).map(
       i => ({src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth})),
     resources: performance.getEntriesByType('resource').map(r => r.name),
+    statuses: Object.fromEntries(performance.getEntriesByType('resource').map(
+      r => [r.name, r.responseStatus || 0])),
   });
 };
-const typeset = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)
-  ? MathJax.startup.promise : Promise.resolve();
+const started = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
+// No MathJax script on the page, or the server refused every one: nothing to wait for.
+const hopeless = () => Array.from(document.querySelectorAll('script[src*="mathjax"]')).every(
+  s => performance.getEntriesByName(s.src).some(r => r.responseStatus >= 400));
+// MathJax's script is deferred; on a busy machine give it up to 20 s to start before typesetting.
+const startup = new Promise(resolve => {
+  const deadline = Date.now() + 20000;
+  const poll = () => (started() || hopeless() || Date.now() > deadline)
+    ? resolve() : setTimeout(poll, 100);
+  poll();
+});
+const typeset = () => startup.then(() => started() ? MathJax.startup.promise : null);
 const images = Promise.all(Array.from(document.images).map(
   i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
 Promise.all([typeset(), images]).then(finish, finish);
 """
+
+
+def _mathjax_fetch(state: dict) -> str:
+    """What the browser did with a page's MathJax script, in words, for an error message."""
+    scripts = state.get("mathjaxScripts", [])
+    if not scripts:
+        return "the page has no MathJax script"
+    statuses = state.get("statuses", {})
+    said = []
+    for src in scripts:
+        if src not in statuses:
+            said.append(f"{src} was never fetched")
+        else:
+            said.append(f"{src} answered HTTP {statuses[src] or 'status unknown'}")
+    return "; ".join(said)
 
 
 class Browser:
@@ -258,14 +299,29 @@ class Browser:
         return self.driver.execute_async_script(_PAGE_STATE)
 
     def problems(self, url: str, name: str, origin: str) -> list[str]:
-        """Everything wrong with one page as the browser renders it, as sentences."""
+        """Everything wrong with one page as the browser renders it, as sentences.
+
+        A page whose MathJax did not start is loaded once more, as a reader would reload it, with
+        a warning that says so: a CI run once saw two pages in a row lose their (local) MathJax
+        script on a busy machine while every other page loaded it. A page that fails twice is a
+        problem, reported with the script's address and the HTTP status the browser saw.
+        """
         state = self.state(url)
+        if state["mathElements"] and state["mathjaxScripts"] and not state["mathjaxLoaded"]:
+            warnings.warn(
+                f"{name}: MathJax did not start on the first load ({_mathjax_fetch(state)}); "
+                "loading the page again",
+                stacklevel=2,
+            )
+            state = self.state(url)
         found = []
         if not state["title"].strip():
             found.append(f"{name}: the rendered page has no title")
         if state["mathElements"]:
             if not state["mathjaxLoaded"]:
-                found.append(f"{name}: the page has math but MathJax did not load")
+                found.append(
+                    f"{name}: the page has math but MathJax did not load ({_mathjax_fetch(state)})"
+                )
             elif state["mathjaxContainers"] < state["mathElements"]:
                 found.append(
                     f"{name}: {state['mathElements']} math elements but only "

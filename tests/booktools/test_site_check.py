@@ -169,5 +169,8 @@ def test_browser_sees_untypeset_math(tmp_path: Path, browser: site_check.Browser
     _site(tmp_path, '<div class="math notranslate nohighlight">$$ \\frac{a}{b} $$</div>')
     with site_check.serve(tmp_path) as origin:
         problems = browser.problems(f"{origin}/page.html", "page.html", origin)
-    assert "page.html: the page has math but MathJax did not load" in problems
+    assert (
+        "page.html: the page has math but MathJax did not load (the page has no MathJax script)"
+        in problems
+    )
     assert any("raw TeX '$$'" in p for p in problems)
