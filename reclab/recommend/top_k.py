@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reclab.checks import positive_int
 from reclab.metrics._ranks import id_mask
 from reclab.metrics.lists import top_k_with_scores
 
@@ -20,8 +21,13 @@ def top_k(
     *,
     exclude_seen: bool = True,
     users: np.ndarray | None = None,
+    batch_size: int = 1024,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best item ids per history, best first, and their scores.
+
+    Histories are scored ``batch_size`` at a time, so memory holds ``batch_size x (N + 1)``
+    scores, not one row per history at once (10,000 histories over 256,000 items would be
+    20 GB of float64 scores).
 
     Args:
         model: a :class:`~reclab.models.Scorer`.
@@ -31,6 +37,7 @@ def top_k(
         exclude_seen: never list an item of the history (the book's protocol on data without
             repeat consumption; ``EvaluationSet.exclude_seen`` says which applies).
         users: ``(B,)`` user ids, for models that need them.
+        batch_size: histories scored at once.
 
     Returns:
         ``(ids, scores)``, both ``(B, k)``. Ties go to the lower id.
@@ -38,9 +45,17 @@ def top_k(
     h = np.asarray(histories)
     if h.ndim != 2:
         raise ValueError(f"top_k: histories must be a (B, T) array, got shape {h.shape}")
-    scores = np.asarray(model.score(h, users), dtype=np.float64)  # (B, N + 1)
-    exclude = id_mask(h, scores.shape, "histories", "top_k") if exclude_seen else None
-    return top_k_with_scores(scores, k, exclude=exclude)
+    batch_size = positive_int(batch_size, "batch_size", "top_k")
+    ids, values = [], []
+    for start in range(0, max(len(h), 1), batch_size):
+        rows = slice(start, start + batch_size)
+        part = None if users is None else np.asarray(users)[rows]
+        scores = np.asarray(model.score(h[rows], part), dtype=np.float64)  # (b, N + 1)
+        exclude = id_mask(h[rows], scores.shape, "histories", "top_k") if exclude_seen else None
+        best, best_scores = top_k_with_scores(scores, k, exclude=exclude)
+        ids.append(best)
+        values.append(best_scores)
+    return np.concatenate(ids), np.concatenate(values)
 
 
 def recommend(

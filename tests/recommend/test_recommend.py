@@ -50,6 +50,28 @@ def test_top_k_with_seen_items_included_matches_the_argsort(model):
     assert ids[0].tolist() == (np.argsort(-scores[1:], kind="stable") + 1).tolist()
 
 
+def test_top_k_scores_a_chunk_of_histories_at_a_time(model):
+    """Memory holds batch_size x (N + 1) scores, and the lists are those of one big call."""
+    rng = np.random.default_rng(1)
+    histories = rng.integers(0, 21, size=(23, 5))
+    whole = top_k(model, histories, k=4, batch_size=100)
+    sizes = []
+
+    class Counting:
+        num_items = model.num_items
+
+        def score(self, h, users=None):
+            sizes.append(len(h))
+            return model.score(h, users)
+
+    chunked = top_k(Counting(), histories, k=4, batch_size=10)
+    assert sizes == [10, 10, 3]
+    np.testing.assert_array_equal(chunked[0], whole[0])
+    np.testing.assert_allclose(chunked[1], whole[1], rtol=1e-6)
+    with pytest.raises(ValueError, match="batch_size"):
+        top_k(model, histories, batch_size=0)
+
+
 def test_short_lists_are_padded_with_zero():
     pop = Popularity(3).fit(np.array([[1, 2, 3]]))
     ids, scores = top_k(pop, np.array([[1, 2]]), k=3)
