@@ -80,6 +80,7 @@ _positive_float = _number(float, 0.0, True, "a positive finite number")
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (``python -m reclab --help``); choices come from the registries."""
+    from reclab.data import NEGATIVE_SHARING
     from reclab.models import MODELS
     from reclab.training import OBJECTIVES
 
@@ -102,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{name}: {o.summary}" for name, o in sorted(OBJECTIVES.items())),
     )
     train.add_argument("--negatives", type=_positive_int, default=None, help="per position")
+    train.add_argument(
+        "--negative-sharing",
+        choices=NEGATIVE_SHARING,
+        default=None,
+        help="per-position (default): M negatives for every position; shared: one set of M "
+        "for the whole batch, one matrix product (much faster); in-batch: that set drawn from "
+        "the batch's own targets. Accidental hits are removed",
+    )
     train.add_argument(
         "--exclude-user-items",
         action="store_true",
@@ -382,6 +391,7 @@ def _training_config(args: argparse.Namespace, spec: Any) -> Any:
         ("batch_size", "batch_size"),
         ("patience", "patience"),
         ("negatives", "num_negatives"),
+        ("negative_sharing", "negative_sharing"),
     ):
         if getattr(args, flag) is not None:
             changes[field] = getattr(args, flag)
@@ -401,7 +411,15 @@ def _training_config(args: argparse.Namespace, spec: Any) -> Any:
     if not spec.trainable:
         used = [
             f
-            for f in ("loss", "learning_rate", "batch_size", "patience", "negatives", "max_seconds")
+            for f in (
+                "loss",
+                "learning_rate",
+                "batch_size",
+                "patience",
+                "negatives",
+                "negative_sharing",
+                "max_seconds",
+            )
             if getattr(args, f) is not None
         ]
         if used:

@@ -459,6 +459,28 @@ BAD = {
         ],
         "cannot train with loss='softmax'",
     ),
+    "shared negatives for the full softmax": (
+        _train("--negative-sharing", "shared"),
+        "negative_sharing='shared' applies to a sampled loss",
+    ),
+    "shared negatives for matrix factorisation": (
+        [
+            "train",
+            "--model",
+            "mf",
+            "--dataset",
+            "synthetic-toy",
+            "--loss",
+            "bce",
+            "--negative-sharing",
+            "in-batch",
+            "--epochs",
+            "1",
+            "--out",
+            "{tmp}/o",
+        ],
+        "applies to sequence models",
+    ),
     "an embedding that does not fit in memory": (
         _train("--dim", "100000"),
         "training would need about",
@@ -576,3 +598,37 @@ def test_a_registered_loss_trains_through_the_command_line(tmp_path, capsys):
     assert metrics["training"]["negatives"] == 4 and np.isfinite(
         metrics["training"]["records"][0]["loss"]
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("loss", "sharing"),
+    [("sampled-softmax", "shared"), ("gbce", "shared"), ("bce", "in-batch")],
+)
+def test_sampled_losses_train_with_shared_negatives_from_the_command_line(
+    tmp_path, capsys, loss, sharing
+):
+    status, _, err = run(
+        capsys,
+        "train",
+        "--model",
+        "sasrec",
+        "--dataset",
+        "synthetic-toy",
+        *TINY_SASREC,
+        "--loss",
+        loss,
+        "--negatives",
+        "16",
+        "--negative-sharing",
+        sharing,
+        "--out",
+        tmp_path / "run",
+    )
+    assert status == 0, err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    training = metrics["training"]
+    assert (training["negatives"], training["sharing"]) == (16, sharing)
+    assert all(np.isfinite(r["loss"]) for r in training["records"])
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["training"]["negative_sharing"] == sharing

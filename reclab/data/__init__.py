@@ -46,6 +46,7 @@ from reclab.data.idmap import PADDING_ID, UNKNOWN_ITEM, IdMapping, encode_intera
 from reclab.data.logs import load_interactions, load_user_item_pairs
 from reclab.data.movielens import MOVIELENS, MovieLens, fetch_movielens, load_movielens
 from reclab.data.negatives import (
+    NEGATIVE_SHARING,
     ExcludedItems,
     NegativeSampler,
     item_weights,
@@ -89,6 +90,7 @@ _DATASETS = (
 
 __all__ = [
     "MOVIELENS",
+    "NEGATIVE_SHARING",
     "PADDING_ID",
     "UNKNOWN_ITEM",
     "DataIntegrityError",

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from reclab.checks import non_negative_int, positive_int
 from reclab.data.batching import causal_arrays, cloze_mask, evaluation_arrays, left_pad
-from reclab.data.negatives import NegativeSampler, item_weights
+from reclab.data.negatives import NEGATIVE_SHARING, NegativeSampler, item_weights
 from reclab.data.sequences import Sequences
 from reclab.seeding import as_generator
 
@@ -116,6 +116,45 @@ def _negatives(
     return sampler.sample(positives, num_negatives, rng, exclude=exclude, rows=users)
 
 
+def check_sharing(sharing: str, where: str) -> str:
+    """Return ``sharing`` if it is one of :data:`~reclab.data.NEGATIVE_SHARING`, else raise."""
+    if sharing not in NEGATIVE_SHARING:
+        raise ValueError(
+            f"{where}: negative sharing {sharing!r} is not known; expected one of "
+            f"{', '.join(NEGATIVE_SHARING)}"
+        )
+    return sharing
+
+
+def _shared_negatives(
+    sharing: str, sampler: NegativeSampler, targets: np.ndarray, m: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``(M,)`` negatives for a whole batch: from the proposal, or from the batch's targets."""
+    if sharing == "shared":
+        return sampler.shared(m, rng)
+    real = targets[targets > 0]
+    if len(real) == 0:  # a batch of padding only: any ids do, every position is masked
+        return sampler.shared(m, rng)
+    return real[rng.integers(0, len(real), size=m)].astype(np.int32)
+
+
+def _shared_candidates(
+    targets: np.ndarray, negatives: np.ndarray, exclude: Any | None, users: np.ndarray
+) -> np.ndarray:
+    """Candidate ids ``(B, L, 1 + M)``: the positive, then the shared negatives.
+
+    A negative that is one of the row user's excluded items gets id 0, so the loss removes it
+    as it removes a negative equal to the positive (:func:`reclab.losses.remove_accidental_hits`).
+    """
+    b, length = targets.shape
+    row_negatives = np.broadcast_to(negatives, (b, len(negatives))).astype(np.int32)
+    if exclude is not None:
+        excluded = exclude.contains(users, row_negatives)  # (B, M)
+        row_negatives = np.where(excluded, 0, row_negatives).astype(np.int32)
+    shared = np.broadcast_to(row_negatives[:, None, :], (b, length, len(negatives)))
+    return np.concatenate([targets[..., None], shared], axis=-1).astype(np.int32)
+
+
 def causal_dataset(
     sequences: Sequences,
     *,
@@ -125,6 +164,7 @@ def causal_dataset(
     num_negatives: int = 0,
     negative_weights: np.ndarray | None = None,
     exclude: Any | None = None,
+    sharing: str = "per-position",
     seed: int = 0,
     epoch: EpochSource | None = None,
     shuffle: bool = True,
@@ -140,6 +180,12 @@ def causal_dataset(
     ``x = {"inputs": (B, L), "candidates": (B, L, 1 + M)}`` and ``y`` = the candidates' ids
     (positive in column 0), for the losses of :class:`~reclab.losses.CandidateLoss`.
 
+    With ``sharing="shared"`` or ``"in-batch"`` one set of ``M`` negatives serves the whole
+    batch: ``x = {"inputs": (B, L), "positives": (B, L), "negatives": (M,)}``, so the model
+    scores them with one ``(B·L, d) × (d, M)`` product
+    (:func:`~reclab.models.shared_candidate_logits`), and ``y`` holds the candidates' ids
+    ``(B, L, 1 + M)`` as before, with 0 for a negative that ``exclude`` holds for the row's user.
+
     Args:
         sequences: encoded training sequences (ids ``1..num_items``); ``users`` name each
             row's user (several rows may share one).
@@ -152,6 +198,8 @@ def causal_dataset(
         exclude: an :class:`~reclab.data.ExcludedItems` whose row ``u`` holds the items of
             user id ``u``: a negative is never one of them (the papers' rule, see
             :class:`~reclab.data.NegativeSampler`); ``None`` excludes only the positive.
+        sharing: one of :data:`~reclab.data.NEGATIVE_SHARING` (used when ``M > 0``).
+            ``"in-batch"`` ignores ``negative_weights``: its proposal is the targets' frequency.
         seed: seeds the shuffle and the negatives (see the module docstring).
         epoch: the current epoch (see the module docstring).
         shuffle: shuffle the rows every epoch.
@@ -163,10 +211,20 @@ def causal_dataset(
         ...                                 shuffle=False)))
         >>> x.numpy().tolist(), y.numpy().tolist()
         ([[0, 4, 5], [0, 0, 7]], [[0, 5, 6], [0, 0, 8]])
+        >>> x, y = next(iter(causal_dataset(seqs, max_len=3, batch_size=2, num_items=9,
+        ...     num_negatives=2, sharing="shared", shuffle=False)))
+        >>> sorted(x), tuple(x["negatives"].shape), tuple(y.shape)
+        (['inputs', 'negatives', 'positives'], (2,), (2, 3, 3))
     """
     where = "causal_dataset"
     batch_size = positive_int(batch_size, "batch_size", where)
     num_negatives = non_negative_int(num_negatives, "num_negatives", where)
+    check_sharing(sharing, where)
+    if sharing == "in-batch" and negative_weights is not None:
+        raise ValueError(
+            f"{where}: in-batch negatives are drawn from the batch's targets; "
+            "negative_weights does not apply (pass None)"
+        )
     arrays = causal_arrays(sequences, max_len)
     inputs, targets, users = arrays["inputs"], arrays["targets"], arrays["user"]
     if len(inputs) == 0:
@@ -181,6 +239,9 @@ def causal_dataset(
         if sampler is None:
             return x, y
         rng = np.random.default_rng([seed, e, step])
+        if sharing != "per-position":
+            negatives = _shared_negatives(sharing, sampler, y, num_negatives, rng)
+            return x, y, negatives, _shared_candidates(y, negatives, exclude, u)
         negatives = _negatives(sampler, y, num_negatives, rng, exclude, u)
         return x, np.concatenate([y[..., None], negatives], axis=-1).astype(np.int32)
 
@@ -188,6 +249,20 @@ def causal_dataset(
     if sampler is None:
         specs = [tf.TensorSpec((batch_size, max_len), tf.int32)] * 2
         return _seeded_batches(make, steps, specs, lambda x, y: (x, y), epoch)
+    if sharing != "per-position":
+        specs = [
+            tf.TensorSpec((batch_size, max_len), tf.int32),
+            tf.TensorSpec((batch_size, max_len), tf.int32),
+            tf.TensorSpec((num_negatives,), tf.int32),
+            tf.TensorSpec((batch_size, max_len, 1 + num_negatives), tf.int32),
+        ]
+        return _seeded_batches(
+            make,
+            steps,
+            specs,
+            lambda x, p, n, c: ({"inputs": x, "positives": p, "negatives": n}, c),
+            epoch,
+        )
     specs = [
         tf.TensorSpec((batch_size, max_len), tf.int32),
         tf.TensorSpec((batch_size, max_len, 1 + num_negatives), tf.int32),

@@ -34,7 +34,22 @@ import numpy as np
 if TYPE_CHECKING:
     from reclab.data.sequences import Sequences
 
-__all__ = ["ExcludedItems", "NegativeSampler", "item_weights", "sample_negatives"]
+__all__ = [
+    "NEGATIVE_SHARING",
+    "ExcludedItems",
+    "NegativeSampler",
+    "item_weights",
+    "sample_negatives",
+]
+
+#: How the negatives of a training batch are drawn: ``"per-position"`` (``M`` for every
+#: position, never its positive; :meth:`NegativeSampler.sample`), ``"shared"`` (one set of
+#: ``M`` for the whole batch from the proposal; :meth:`NegativeSampler.shared`) or
+#: ``"in-batch"`` (one set of ``M`` drawn from the batch's own targets, as TensorFlow
+#: Recommenders' retrieval task uses the other rows' positives). With a shared set a negative
+#: can equal a position's positive or one of the user's items: the loss removes those
+#: "accidental hits" (:func:`reclab.losses.remove_accidental_hits`).
+NEGATIVE_SHARING = ("per-position", "shared", "in-batch")
 
 
 def item_weights(
@@ -359,6 +374,30 @@ class NegativeSampler:
             negatives[idx] = redraw
             clash = (negatives == pos) | (self.weights[negatives] == 0)
         return negatives
+
+    def shared(self, num_negatives: int, rng: np.random.Generator) -> np.ndarray:
+        r"""One set of ``num_negatives`` ids for a whole batch, each drawn from :math:`w_j / W`.
+
+        Draws are independent (with replacement), so the expected count of item :math:`j` in the
+        set is :math:`M q(j)` with :math:`q(j) = w_j / W`: the term the log-Q correction of the
+        sampled softmax subtracts. No positive is excluded here (the set serves every position):
+        the loss removes the accidental hits.
+
+        Example:
+            >>> sampler = NegativeSampler(item_weights(5))
+            >>> sampler.shared(4, np.random.default_rng(0)).tolist()
+            [5, 4, 3, 2]
+        """
+        if int(num_negatives) < 1:
+            raise ValueError(
+                f"NegativeSampler.shared: num_negatives must be >= 1, got {num_negatives}"
+            )
+        negatives = self._draw(int(num_negatives), rng)
+        bad = self.weights[negatives] == 0  # rounding of the cdf method, rarely
+        while bad.any():
+            negatives[bad] = self._draw(int(bad.sum()), rng)
+            bad = self.weights[negatives] == 0
+        return negatives.astype(np.int32)
 
     def _draw(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """``size`` ids from the whole distribution ``w_j / W`` (the positive not excluded).

@@ -9,7 +9,14 @@ nothing and do not count in the mean.
 
 from __future__ import annotations
 
-from reclab.losses._base import REDUCTIONS, CandidateLoss, RecLoss, reduce_losses
+from reclab.losses._base import (
+    REDUCTIONS,
+    REMOVED_LOGIT,
+    CandidateLoss,
+    RecLoss,
+    reduce_losses,
+    remove_accidental_hits,
+)
 from reclab.losses.bpr import BPR, bpr
 from reclab.losses.cross_entropy import binary_cross_entropy, softmax_cross_entropy
 from reclab.losses.full_softmax import FullSoftmaxCrossEntropy, full_softmax_cross_entropy
@@ -25,6 +32,7 @@ __all__ = [
     "BPR",
     "GBCE",
     "REDUCTIONS",
+    "REMOVED_LOGIT",
     "CandidateLoss",
     "FullSoftmaxCrossEntropy",
     "MeanSquaredError",
@@ -38,6 +46,7 @@ __all__ = [
     "gbce_beta",
     "mean_squared_error",
     "reduce_losses",
+    "remove_accidental_hits",
     "sampled_binary_cross_entropy",
     "sampled_softmax_cross_entropy",
     "softmax_cross_entropy",

@@ -23,6 +23,10 @@ from keras import ops
 
 REDUCTIONS = ("mean", "sum", "none")
 
+#: The logit given to a removed candidate: ``exp`` of it is 0 in float32 and float64, so the
+#: candidate leaves the softmax's sum, and its BCE/BPR term (``log(1 + e^s)``) is 0.
+REMOVED_LOGIT = -1e9
+
 
 def as_float_tensor(x: Any) -> Any:
     """``x`` as a tensor that keeps a float input's precision (float64 stays float64)."""
@@ -171,7 +175,37 @@ class CandidateLoss(RecLoss):
     def per_position(self, y_true: Any, y_pred: Any) -> Any:
         _, candidate_ids = self._ids(y_true, y_pred)
         y_pred = ops.convert_to_tensor(y_pred)
-        return self.candidate_losses(y_pred[..., 0], y_pred[..., 1:], candidate_ids)
+        negatives = y_pred[..., 1:]
+        if candidate_ids is not None:
+            negatives = remove_accidental_hits(negatives, candidate_ids)
+        return self.candidate_losses(y_pred[..., 0], negatives, candidate_ids)
+
+
+def remove_accidental_hits(negative_logits: Any, candidate_ids: Any) -> Any:
+    r"""Negative logits with every "accidental hit" set to :data:`REMOVED_LOGIT`.
+
+    A negative is removed where its id equals the position's positive (a sampler that shares
+    one set of negatives across a batch cannot avoid drawing some position's positive) or is 0
+    (a negative the batch marked as one of the user's own items). Removed negatives leave every
+    candidate loss: :math:`e^{s} = 0` in the softmax's sum and :math:`\log(1 + e^{s}) = 0` for
+    BCE and BPR, with zero gradient. Per-position samplers never draw the positive, so for
+    them this changes nothing.
+
+    Args:
+        negative_logits: ``(..., M)``.
+        candidate_ids: ``(..., 1 + M)``, the positive's id in column 0.
+
+    Example:
+        >>> import numpy as np
+        >>> out = remove_accidental_hits(np.array([[0.5, 0.7, 0.9]]), np.array([[4, 4, 0, 2]]))
+        >>> ops.convert_to_numpy(out).tolist()
+        [[-1000000000.0, -1000000000.0, 0.9]]
+    """
+    negative_logits = as_float_tensor(negative_logits)
+    ids = ops.cast(ops.convert_to_tensor(candidate_ids), "int32")
+    hits = ops.logical_or(ops.equal(ids[..., 1:], ids[..., :1]), ops.equal(ids[..., 1:], 0))
+    removed = ops.full_like(negative_logits, REMOVED_LOGIT)
+    return ops.where(hits, removed, negative_logits)
 
 
 def candidate_logits(positive_logits: Any, negative_logits: Any, where: str) -> tuple[Any, Any]:

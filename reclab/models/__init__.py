@@ -31,7 +31,7 @@ from reclab.models.positions import (
 )
 from reclab.models.registry import MODELS, ModelSpec, build_model, model_spec, register_model
 from reclab.models.sasrec import SASRec, SASRecConfig
-from reclab.models.scoring import dot_scores
+from reclab.models.scoring import dot_scores, shared_candidate_logits
 from reclab.models.transformer import TransformerBlock
 from reclab.models.user_item import UserItemModel
 
@@ -71,5 +71,6 @@ __all__ = [
     "register_model",
     "scaled_dot_product_attention",
     "score_fn",
+    "shared_candidate_logits",
     "sinusoidal_positions",
 ]

@@ -11,7 +11,10 @@ Calling the model gives what the losses of :mod:`reclab.losses` take:
 * ``model(inputs)`` with ``inputs`` ``(B, L)`` item ids: logits of *every* item id at every
   position, ``(B, L, N + 1)`` (for :class:`~reclab.losses.FullSoftmaxCrossEntropy`);
 * ``model({"inputs": ..., "candidates": ...})`` with candidates ``(B, L, C)``: logits of those
-  candidates only, ``(B, L, C)`` (for the sampled losses; column 0 the positive).
+  candidates only, ``(B, L, C)`` (for the sampled losses; column 0 the positive);
+* ``model({"inputs": ..., "positives": (B, L), "negatives": (M,)})``: logits ``(B, L, 1 + M)``
+  of each position's positive and of negatives shared by the batch
+  (:func:`reclab.models.shared_candidate_logits`).
 
 :meth:`NextItemModel.score` implements the :class:`~reclab.models.Scorer` protocol. The saved
 configuration carries ``num_items``, an optional catalogue fingerprint and the reclab version, so
@@ -31,7 +34,7 @@ from keras import ops
 import reclab
 from reclab.checks import id_matrix, integer_at_least
 from reclab.models.base import coerce_config
-from reclab.models.scoring import dot_scores
+from reclab.models.scoring import dot_scores, shared_candidate_logits
 
 __all__ = ["IncompatibleModelError", "NextItemModel"]
 
@@ -123,12 +126,15 @@ class NextItemModel(keras.Model):
         self.built = True
 
     def call(self, inputs: Any, training: Any = None) -> Any:
-        candidates = None
+        candidates = negatives = None
         if isinstance(inputs, dict):
-            candidates = inputs.get("candidates")
+            candidates, negatives = inputs.get("candidates"), inputs.get("negatives")
+            positives = inputs.get("positives")
             inputs = inputs["inputs"]
         hidden = self.encode(inputs, training=training)  # (B, L, d)
         table, bias = self.output_table()  # (N + 1, d), (N + 1,)
+        if negatives is not None:  # one set of M negatives for the batch
+            return shared_candidate_logits(hidden, table, bias, positives, negatives)
         if candidates is None:
             logits = dot_scores(hidden, table)  # (B, L, N + 1)
             return logits if bias is None else logits + bias

@@ -2,7 +2,8 @@
 
 :func:`dot_scores` is the output layer of every sequence model
 (:class:`~reclab.models.NextItemModel` calls it for the whole catalogue) and of matrix
-factorisation's full-catalogue scores.
+factorisation's full-catalogue scores; :func:`shared_candidate_logits` scores each position's
+positive and one set of negatives shared by the batch (the sampled losses' fast path).
 """
 
 from __future__ import annotations
@@ -61,3 +62,54 @@ def dot_scores(hidden: Any, item_embeddings: Any) -> Any:
     # the same formula, but TensorFlow may broadcast the table to (..., N, d) first: 6 GB for
     # one SASRec batch on MovieLens, measured.)
     return ops.matmul(hidden, ops.transpose(item_embeddings))  # (..., N)
+
+
+@implements("eq-shared-negatives")
+def shared_candidate_logits(
+    hidden: Any, item_embeddings: Any, bias: Any | None, positives: Any, negatives: Any
+) -> Any:
+    r"""Logits of each position's positive and of one set of negatives shared by the batch.
+
+    .. math::
+
+        s_t(i^+_t) = \mathbf{h}_t^\top \mathbf{e}_{i^+_t} + b_{i^+_t}, \qquad
+        \bigl[s_t(j_1), \dots, s_t(j_M)\bigr] = \mathbf{h}_t^\top \mathbf{E}_J^\top + \mathbf{b}_J,
+
+    with :math:`J = (j_1, \dots, j_M)` the batch's negatives and :math:`\mathbf{E}_J` their rows
+    of the table. The negatives cost one ``(B·L, d) × (d, M)`` product and a gather of ``M``
+    rows, instead of gathering ``B × L × M`` vectors as per-position negatives do.
+
+    Args:
+        hidden: hidden states ``(B, L, d)`` (or ``(B, d)``).
+        item_embeddings: the output table :math:`\mathbf{E}`, ``(N + 1, d)``.
+        bias: item biases ``(N + 1,)`` or ``None``.
+        positives: the positives' ids, ``hidden``'s leading shape.
+        negatives: the shared negatives' ids, ``(M,)``.
+
+    Returns:
+        Logits ``(..., 1 + M)``: column 0 the positive, then the negatives, the layout of
+        :class:`~reclab.losses.CandidateLoss`.
+
+    Example:
+        >>> import numpy as np
+        >>> E = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # ids 0..3
+        >>> h = np.array([[[1.0, 2.0]]])                    # B = 1, L = 1
+        >>> ops.convert_to_numpy(shared_candidate_logits(h, E, None, [[3]], [1, 2])).tolist()
+        [[[3.0, 1.0, 2.0]]]
+    """
+    hidden = ops.convert_to_tensor(hidden)
+    item_embeddings = ops.cast(ops.convert_to_tensor(item_embeddings), hidden.dtype)
+    positives = ops.cast(ops.convert_to_tensor(positives), "int32")
+    negatives = ops.cast(ops.convert_to_tensor(negatives), "int32")
+    if len(negatives.shape) != 1:
+        raise ValueError(
+            f"shared_candidate_logits: negatives must have shape (M,), got {negatives.shape}"
+        )
+    positive_vectors = ops.take(item_embeddings, positives, axis=0)  # (..., d)
+    positive = ops.sum(hidden * positive_vectors, axis=-1, keepdims=True)  # (..., 1)
+    negative = dot_scores(hidden, ops.take(item_embeddings, negatives, axis=0))  # (..., M)
+    if bias is not None:
+        bias = ops.cast(ops.convert_to_tensor(bias), hidden.dtype)
+        positive = positive + ops.take(bias, positives, axis=0)[..., None]
+        negative = negative + ops.take(bias, negatives, axis=0)
+    return ops.concatenate([positive, negative], axis=-1)

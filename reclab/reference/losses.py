@@ -95,3 +95,54 @@ def sampled_softmax_cross_entropy(s_pos, s_neg, log_q=None, mask=None, reduction
         s_neg = s_neg - np.log(m * np.exp(np.asarray(log_q, np.float64)))
     losses = -s_pos + np.log(np.exp(s_pos) + np.exp(s_neg).sum(axis=-1))
     return reduce(losses, mask, reduction)
+
+
+def shared_negative_losses(
+    hidden,
+    table,
+    positives,
+    negatives,
+    loss,
+    *,
+    bias=None,
+    log_q=None,
+    num_items=None,
+    t=0.75,
+    removed=None,
+):
+    """Per-position losses when one set of negatives J serves every position of a batch.
+
+    s_t(j) = h_t . e_j + b_j. A negative equal to the position's positive, or marked in
+    removed[b, m] (one of the row user's own items), is left out; the log-Q correction and
+    gBCE's beta still use M = len(J), the number drawn. Padded positions (positive 0) get 0.
+    """
+    h, e = np.asarray(hidden, np.float64), np.asarray(table, np.float64)
+    b = np.zeros(len(e)) if bias is None else np.asarray(bias, np.float64)
+    positives, negatives = np.asarray(positives), np.asarray(negatives)
+    m = len(negatives)
+    out = np.zeros(positives.shape)
+    for row, col in np.ndindex(*positives.shape):
+        p = positives[row, col]
+        if p == 0:
+            continue
+        s_pos = h[row, col] @ e[p] + b[p]
+        kept = [
+            j
+            for k, j in enumerate(negatives)
+            if j != p and not (removed is not None and removed[row][k])
+        ]
+        s_neg = np.array([h[row, col] @ e[j] + b[j] for j in kept])
+        if loss == "sampled-softmax":
+            if log_q is not None:
+                s_neg = s_neg - np.log(m * np.exp(np.asarray(log_q, np.float64)[kept]))
+            out[row, col] = -s_pos + np.log(np.exp(s_pos) + np.exp(s_neg).sum())
+        elif loss == "bce":
+            out[row, col] = -np.log(_sigmoid(s_pos)) - np.log(1 - _sigmoid(s_neg)).sum()
+        elif loss == "gbce":
+            beta = gbce_beta(t, m, num_items)
+            out[row, col] = -np.log(_sigmoid(s_pos) ** beta) - np.log(1 - _sigmoid(s_neg)).sum()
+        elif loss == "bpr":
+            out[row, col] = -np.log(_sigmoid(s_pos - s_neg)).sum() / m
+        else:
+            raise ValueError(f"shared_negative_losses: unknown loss {loss!r}")
+    return out

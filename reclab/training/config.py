@@ -18,6 +18,7 @@ from reclab.checks import (
     positive_int,
     positive_number,
 )
+from reclab.data.negatives import NEGATIVE_SHARING
 from reclab.training.objectives import SAMPLINGS, objective
 
 __all__ = ["LR_SCHEDULES", "TrainingConfig"]
@@ -39,6 +40,12 @@ class TrainingConfig:
             1, gbce and sampled-softmax 256; the full softmax samples none).
         negative_sampling: ``"uniform"`` or ``"popularity"`` (``count ** 0.75``); ``None`` =
             the objective's default (popularity for the sampled softmax, with log-Q).
+        negative_sharing: how a batch's negatives are drawn
+            (:data:`reclab.data.NEGATIVE_SHARING`): ``"per-position"`` (default: ``M`` for
+            every position, as the chapters teach), ``"shared"`` (one set of ``M`` from the
+            proposal for the whole batch: one ``(B·L, d) × (d, M)`` product, accidental hits
+            removed) or ``"in-batch"`` (the set drawn from the batch's own targets, whose
+            frequency is then the proposal of the log-Q correction). Sequence models only.
         exclude_user_items: never draw a negative among the items of the user's own training
             events. The papers' rule (SASRec's official sampler, NCF, BPR sample items the
             user has not interacted with); ``False`` (default) only avoids the positive, which
@@ -73,6 +80,7 @@ class TrainingConfig:
     loss: str = "softmax"
     num_negatives: int | None = None
     negative_sampling: str | None = None
+    negative_sharing: str = "per-position"
     exclude_user_items: bool = False
     loss_options: dict[str, Any] = field(default_factory=dict)
     learning_rate: float = 5e-3
@@ -102,6 +110,19 @@ class TrainingConfig:
                 )
         if self.negative_sampling is not None:
             one_of(self.negative_sampling, SAMPLINGS, "negative_sampling", where)
+        one_of(self.negative_sharing, NEGATIVE_SHARING, "negative_sharing", where)
+        if self.negative_sharing != "per-position":
+            if not entry.samples_negatives:
+                raise ValueError(
+                    f"{where}: loss={self.loss!r} scores the whole catalogue and samples no "
+                    f"negatives; negative_sharing={self.negative_sharing!r} applies to a "
+                    "sampled loss"
+                )
+            if self.negative_sharing == "in-batch" and self.negative_sampling is not None:
+                raise ValueError(
+                    f"{where}: in-batch negatives are drawn from the batch's own targets; "
+                    f"negative_sampling={self.negative_sampling!r} does not apply (leave it None)"
+                )
         if not isinstance(self.loss_options, dict):
             raise ValueError(f"{where}: loss_options must be a dict, got {self.loss_options!r}")
         unknown = set(self.loss_options) - set(entry.options)

@@ -26,7 +26,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from reclab.data.batching import training_windows
+from reclab.data.batching import causal_arrays, training_windows
 from reclab.data.datasets import causal_dataset, pair_dataset
 from reclab.data.negatives import ExcludedItems, item_weights
 from reclab.data.prepared import EvaluationSet, NextItemData
@@ -56,7 +56,10 @@ class TrainingHistory:
         seconds: wall-clock seconds of this call.
         resumed_from: the epoch this call resumed from (0: a fresh run).
         negatives: negatives per position the run sampled (0: none).
-        sampling: their proposal (``"uniform"`` or ``"popularity"``; ``None`` without).
+        sampling: their proposal (``"uniform"``, ``"popularity"``, or ``"batch-targets"``
+            for in-batch negatives; ``None`` without).
+        sharing: how the negatives were shared (:data:`reclab.data.NEGATIVE_SHARING`;
+            ``None`` without negatives).
         xla: whether the training step was compiled with XLA.
         fingerprint: the run's identity (configuration, model and data).
         config: the :class:`TrainingConfig` used.
@@ -71,6 +74,7 @@ class TrainingHistory:
     resumed_from: int = 0
     negatives: int = 0
     sampling: str | None = None
+    sharing: str | None = None
     xla: bool = False
     fingerprint: str = ""
     config: TrainingConfig | None = None
@@ -104,6 +108,19 @@ def negative_weights(sampling: str, item_counts: np.ndarray) -> np.ndarray:
     if sampling == "popularity":
         return item_weights(num_items, "popularity", np.maximum(item_counts, 1), power=0.75)
     return item_weights(num_items)
+
+
+def target_weights(rows: Sequences, max_len: int, num_items: int) -> np.ndarray:
+    """Weights ``(N + 1,)`` proportional to how often each id is a training target in ``rows``.
+
+    The proposal of in-batch negatives: drawing a random target of a random batch draws item
+    ``j`` with probability ``count_j / total`` (the log-Q correction needs exactly this).
+    """
+    targets = causal_arrays(rows, max_len)["targets"]
+    counts = np.bincount(targets[targets > 0].ravel(), minlength=num_items + 1)
+    weights = counts[: num_items + 1].astype(np.float64)
+    weights[0] = 0.0
+    return weights
 
 
 def make_loss(config: TrainingConfig, num_items: int, weights: np.ndarray) -> keras.losses.Loss:
@@ -250,6 +267,12 @@ def _dataset(
                 "scores the whole catalogue; choose a sampled loss (bce, bpr, sampled-softmax, "
                 "gbce)"
             )
+    sharing = config.negative_sharing
+    if negatives and sharing != "per-position" and model.reads != "histories":
+        raise ValueError(
+            f"fit: negative_sharing={sharing!r} applies to sequence models (SASRec, GRU4Rec); "
+            f"{type(model).__name__} draws negatives for each event (use 'per-position')"
+        )
     exclude = None
     if config.exclude_user_items:  # row u holds the items of user id u
         exclude = ExcludedItems.from_pairs(
@@ -268,10 +291,17 @@ def _dataset(
         "epoch": counter,
     }
     if model.reads == "histories":
-        rows = training_windows(sequences, model.max_len) if config.windows else sequences
-        return causal_dataset(rows, max_len=model.max_len, **common), negatives
+        rows = _training_rows(model, sequences, config)
+        if sharing == "in-batch":
+            common["negative_weights"] = None  # the batch's targets are the proposal
+        dataset = causal_dataset(rows, max_len=model.max_len, sharing=sharing, **common)
+        return dataset, negatives
     users = np.repeat(sequences.users, sequences.lengths)  # one row per training event
     return pair_dataset(users, sequences.items, **common), negatives
+
+
+def _training_rows(model: Any, sequences: Sequences, config: TrainingConfig) -> Sequences:
+    return training_windows(sequences, model.max_len) if config.windows else sequences
 
 
 def _fit_keras(
@@ -291,6 +321,9 @@ def _fit_keras(
     sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)
     weights = negative_weights(sampling, counts)
+    if config.negative_sharing == "in-batch" and model.reads == "histories":
+        sampling = "batch-targets"
+        weights = target_weights(_training_rows(model, sequences, config), model.max_len, num_items)
     counter = cb.EpochCounter()
     dataset, negatives = _dataset(model, sequences, config, entry, weights, counter)
     xla = entry.xla if config.jit_compile is None else bool(config.jit_compile)
@@ -346,6 +379,7 @@ def _fit_keras(
         resumed_from=resumed_from,
         negatives=negatives,
         sampling=sampling if negatives else None,
+        sharing=config.negative_sharing if negatives else None,
         xla=xla,
         fingerprint=fingerprint,
     )

@@ -8,7 +8,9 @@ refuses, with the numbers, a run that cannot fit. The estimate is deliberately g
 - weights, their gradients and Adam's two moments: :math:`4 \\times P` floats;
 - one batch of activations: for a sequence model about :math:`16 d` floats per position and
   block, plus the logits (:math:`3 (N + 1)` floats per position for the full softmax, or the
-  gathered candidate vectors :math:`2 (1 + M)(d + 1)` for a sampled loss).
+  gathered candidate vectors :math:`2 (1 + M)(d + 1)` for a sampled loss with per-position
+  negatives, or :math:`3 (1 + M)` (logits, their gradient, the candidates' ids) when the batch
+  shares one set of negatives).
 """
 
 from __future__ import annotations
@@ -70,7 +72,12 @@ def estimate_memory(
     rows = training.batch_size * int(getattr(model_config, "max_len", 1))
     blocks = int(getattr(model_config, "num_blocks", getattr(model_config, "num_layers", 1)))
     per_row = 16 * dim * blocks
-    per_row += 3 * (num_items + 1) if negatives == 0 else 2 * (1 + negatives) * (dim + 1)
+    if negatives == 0:
+        per_row += 3 * (num_items + 1)
+    elif training.negative_sharing == "per-position":
+        per_row += 2 * (1 + negatives) * (dim + 1)
+    else:
+        per_row += 3 * (1 + negatives)
     return MemoryEstimate(parameters, 4 * _FLOAT * parameters, _FLOAT * rows * per_row)
 
 

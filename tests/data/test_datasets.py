@@ -85,6 +85,65 @@ def test_negatives_can_exclude_the_users_own_items() -> None:
         assert drawn == set(range(1, 9)) - items  # 30 draws reach every allowed item
 
 
+def _shared(sharing: str, **kwargs):
+    ds = causal_dataset(SEQS, max_len=4, batch_size=4, num_items=8, num_negatives=5,
+                        sharing=sharing, seed=0, shuffle=False, **kwargs)  # fmt: skip
+    x, c = next(iter(ds))
+    return {k: v.numpy() for k, v in x.items()}, c.numpy()
+
+
+def test_shared_negatives_are_one_set_for_the_whole_batch() -> None:
+    x, c = _shared("shared")
+    assert set(x) == {"inputs", "positives", "negatives"} and x["negatives"].shape == (5,)
+    assert c.shape == (4, 4, 6)
+    np.testing.assert_array_equal(c[..., 0], x["positives"])
+    np.testing.assert_array_equal(c[..., 1:], np.broadcast_to(x["negatives"], (4, 4, 5)))
+    assert x["negatives"].min() >= 1 and x["negatives"].max() <= 8
+    again, _ = _shared("shared")
+    np.testing.assert_array_equal(again["negatives"], x["negatives"])  # seeded
+
+
+def test_shared_negatives_follow_the_proposal() -> None:
+    weights = item_weights(8, "popularity", np.r_[0, 1, 1, 1, 1, 1, 1, 1, 93])
+    draws = np.concatenate([
+        next(iter(causal_dataset(SEQS, max_len=4, batch_size=4, num_items=8, num_negatives=50,
+                                 negative_weights=weights, sharing="shared", seed=s)))[0][
+            "negatives"].numpy()
+        for s in range(20)
+    ])  # fmt: skip
+    share = (draws == 8).mean()  # item 8 holds 93 % of the weight
+    assert 0.88 < share < 0.97
+
+
+def test_in_batch_negatives_are_the_batchs_own_targets() -> None:
+    x, _ = _shared("in-batch")
+    targets = set(x["positives"][x["positives"] > 0].tolist())
+    assert set(x["negatives"].tolist()) <= targets
+    with pytest.raises(ValueError, match="negative_weights does not apply"):
+        causal_dataset(SEQS, max_len=4, batch_size=4, num_items=8, num_negatives=2,
+                       negative_weights=item_weights(8), sharing="in-batch")  # fmt: skip
+
+
+def test_shared_negatives_that_are_the_users_items_are_marked_removed() -> None:
+    users = np.repeat(SEQS.users, SEQS.lengths)
+    exclude = ExcludedItems.from_pairs(users, SEQS.items, num_rows=5, num_items=8)
+    ds = causal_dataset(SEQS, max_len=4, batch_size=4, num_items=8, num_negatives=40,
+                        exclude=exclude, sharing="shared", seed=0, shuffle=False)  # fmt: skip
+    x, c = next(iter(ds))
+    negatives, c = x["negatives"].numpy(), c.numpy()
+    own = [{1, 2, 3, 4, 5}, {6, 7}, {2, 4, 6}]  # rows: users 1, 2 and 4
+    for row, items in enumerate(own):
+        expected = np.where(np.isin(negatives, list(items)), 0, negatives)
+        np.testing.assert_array_equal(c[row, -1, 1:], expected)
+    assert (c[0, -1, 1:] == 0).any()  # 40 draws over 8 items hit user 1's five
+
+
+def test_an_unknown_sharing_is_refused() -> None:
+    with pytest.raises(ValueError, match="negative sharing 'batch' is not known"):
+        causal_dataset(SEQS, max_len=4, batch_size=4, num_items=8, num_negatives=2,
+                       sharing="batch")  # fmt: skip
+
+
 def test_pair_dataset_with_and_without_negatives() -> None:
     users, items = np.array([1, 1, 2]), np.array([3, 1, 2])
     x, c = next(iter(pair_dataset(users, items, num_items=5, num_negatives=2, batch_size=4,

@@ -172,7 +172,10 @@ CLASSES = [
 
 
 def _candidates(rng, b=4, t=3, m=5):
+    """Ids as a per-position sampler makes them: no negative equals its positive."""
     ids = rng.integers(1, N_ITEMS + 1, size=(b, t, 1 + m))
+    negatives = rng.integers(1, N_ITEMS, size=(b, t, m))  # 1..N-1, shifted past the positive
+    ids[..., 1:] = negatives + (negatives >= ids[..., :1])
     ids[0, :2] = 0  # user 0 has two padded positions (left padding)
     scores = rng.normal(size=(b, t, 1 + m)).astype("float32")
     return ids, scores

@@ -130,6 +130,65 @@ def test_every_loss_trains(shop_data):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("loss", "sharing", "gain"),
+    [
+        ("sampled-softmax", "shared", 0.05),
+        ("sampled-softmax", "in-batch", 0.05),
+        ("gbce", "shared", 0.02),
+        ("bce", "shared", 0.01),
+    ],
+)
+def test_sampled_losses_learn_with_negatives_shared_by_the_batch(shop_data, loss, sharing, gain):
+    """Validation NDCG@10 rises above the untrained model's (0.060 on this shop) in 3 epochs.
+
+    (BCE with in-batch negatives is left out: popularity-distributed negatives with no log-Q
+    correction push the popular items down, and it fell below the untrained model here.)
+    """
+    v = shop_data.validation
+    untrained = SASRec(shop_data.num_items, TINY_MODEL)
+    untrained.build()
+    before = evaluate_full_ranking(
+        score_fn(untrained), v.histories, v.targets, metrics=["ndcg"], exclude_seen=v.exclude_seen
+    )["NDCG@10"]
+    config = replace(TINY_TRAINING, epochs=3, loss=loss, num_negatives=32, negative_sharing=sharing)
+    history = fit(SASRec(shop_data.num_items, TINY_MODEL), shop_data, config)
+    assert history.sharing == sharing and history.negatives == 32
+    expected = "batch-targets" if sharing == "in-batch" else OBJECTIVES[loss].sampling
+    assert history.sampling == expected
+    losses = history.column("loss")[1]
+    assert np.isfinite(losses).all() and losses[-1] < losses[0]
+    assert history.best_value > before + gain, (history.best_value, before)
+
+
+def test_in_batch_proposal_is_the_frequency_of_training_targets(shop_data):
+    from reclab.training.fit import target_weights
+
+    rows = training_windows(shop_data.train, 12)
+    weights = target_weights(rows, 12, shop_data.num_items)
+    _x, y = next(
+        iter(
+            causal_dataset(
+                rows,
+                max_len=12,
+                batch_size=len(rows.users),
+                num_items=shop_data.num_items,
+                shuffle=False,
+            )
+        )
+    )
+    np.testing.assert_array_equal(
+        weights, np.bincount(y.numpy()[y.numpy() > 0], minlength=shop_data.num_items + 1)
+    )
+
+
+def test_models_with_user_vectors_refuse_shared_negatives(shop_data):
+    config = replace(TINY_TRAINING, epochs=1, loss="bce", negative_sharing="shared")
+    with pytest.raises(ValueError, match="applies to sequence models"):
+        fit(USER_MODELS["mf"](shop_data), shop_data, config)
+
+
+@pytest.mark.slow
 def test_early_stopping_restores_the_best_epoch(shop_data):
     config = replace(TINY_TRAINING, epochs=12, learning_rate=0.05, patience=1)
     model = SASRec(shop_data.num_items, TINY_MODEL)
@@ -195,6 +254,12 @@ def test_dataset_is_a_function_of_seed_and_epoch(shop_data):
         ({"num_negatives": 8}, "samples no negatives"),
         ({"loss": "gbce", "loss_options": {"tau": 1}}, "no option"),
         ({"seed": -1}, "seed"),
+        ({"negative_sharing": "batch"}, "negative_sharing"),
+        ({"negative_sharing": "shared"}, "negative_sharing='shared' applies to a sampled loss"),
+        (
+            {"loss": "bce", "negative_sharing": "in-batch", "negative_sampling": "uniform"},
+            "in-batch negatives are drawn from the batch's own targets",
+        ),
     ],
 )
 def test_bad_training_configuration_cannot_be_constructed(changes, word):
