@@ -129,6 +129,35 @@ class RegistryDirective(SphinxDirective):
         return [_table(header, rows)]
 
 
+class PerformanceDirective(SphinxDirective):
+    """``{performance} VIEW``: a table (and figure) of committed benchmark results.
+
+    The views are in :mod:`booktools.performance`; the JSON they read becomes a dependency of
+    the page. Missing or incomplete results are an error on the page's line (fails ``-W``).
+    """
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        from booktools import performance
+
+        try:
+            shown = performance.view(self.arguments[0])
+        except (ValueError, KeyError, FileNotFoundError) as error:
+            raise self.error(f"performance: {error}") from None
+        for source in shown.sources:
+            self.env.note_dependency(str(source))
+        out: list[nodes.Node] = []
+        if shown.figure is not None:
+            figure = nodes.container(classes=["reclab-performance-figure"])
+            figure += nodes.raw("", shown.figure, format="html")
+            out.append(figure)
+        out.append(nodes.paragraph(text=shown.caption))
+        out.append(_table(shown.header, shown.rows))
+        out.append(nodes.paragraph("", "", nodes.emphasis(text=shown.measured)))
+        return out
+
+
 class RuntimeReportDirective(SphinxDirective):
     """``{runtime-report}``: where the table of notebook runtimes against budgets goes."""
 
@@ -452,6 +481,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("formula-index", FormulaIndexDirective)
     app.add_directive("runtime-report", RuntimeReportDirective)
     app.add_directive("registry", RegistryDirective)
+    app.add_directive("performance", PerformanceDirective)
     app.add_post_transform(FillFormulaIndex)
     app.add_post_transform(FillRuntimeReport)
     app.connect("env-check-consistency", check_consistency)

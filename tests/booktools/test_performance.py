@@ -1,0 +1,93 @@
+"""The Performance page's views: tables and figures from benchmark JSON, clear errors when not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from booktools import performance
+
+MACHINE = {"date": "2026-12-02", "cpus": 2, "platform": "Linux-test"}
+
+
+def _run(seconds: float) -> dict:
+    return {"seconds_per_step": seconds, "training_rss_mb": 100.0 * seconds, "table_state_mb": 4.0}
+
+
+def _scaling(tmp_path: Path) -> Path:
+    steps = {
+        "4000": {
+            "softmax": _run(0.2),
+            "sampled-softmax per-position": _run(0.8),
+            "sampled-softmax shared": _run(0.1),
+            "speedup_shared_vs_per_position": 8.0,
+            "speedup_shared_vs_softmax": 2.0,
+        },
+        "256000": {
+            "softmax": {"refused": "training would need about 21.3 GiB of memory (...)"},
+            "sampled-softmax per-position": _run(0.9),
+            "sampled-softmax shared": _run(0.2),
+            "speedup_shared_vs_per_position": 4.5,
+            "speedup_shared_vs_softmax": None,
+        },
+    }
+    runs = {
+        "softmax": {"epochs": 3, "seconds_per_epoch": 50.0, "best_val_NDCG@10": 0.05,
+                    "curve": [[50, 0.03], [100, 0.05]], "seconds_to_softmax_best": 100,
+                    "fraction_of_softmax_time": 1.0},
+        "sampled-softmax shared": {"epochs": 30, "seconds_per_epoch": 5.0,
+                                   "best_val_NDCG@10": 0.06, "curve": [[5, 0.04], [25, 0.055]],
+                                   "seconds_to_softmax_best": 25,
+                                   "fraction_of_softmax_time": 0.25},
+    }  # fmt: skip
+    quality = {
+        "num_items": 64000,
+        "train_events": 300000,
+        "budget_seconds": 180,
+        "runs": runs,
+        "softmax_best": {"val_NDCG@10": 0.05, "reached_at_seconds": 100},
+    }
+    evaluation = {"4000": {"ranking_users_per_s": 3000.0, "top10_users_per_s": 1800.0}}
+    document = {"machine": MACHINE, "steps": steps, "quality": quality, "eval": evaluation}
+    (tmp_path / "scaling.json").write_text(json.dumps(document))
+    return tmp_path
+
+
+def test_steps_table_shows_refusals_and_ratios_and_a_figure(tmp_path) -> None:
+    shown = performance.view("scaling-steps", _scaling(tmp_path))
+    assert shown.header[:2] == ["N", "softmax"]
+    assert [row[0] for row in shown.rows] == ["4,000", "256,000"]  # by size, not text
+    assert shown.rows[1][1] == "refused (needs about 21.3 GiB)"
+    assert shown.rows[0][-2:] == ["8.0x", "2.0x"] and shown.rows[1][-1] == "-"
+    assert shown.figure.startswith("<svg") and "sampled-softmax shared" in shown.figure
+    assert "2026-12-02" in shown.measured and "benchmarks/scaling.py" in shown.measured
+
+
+def test_quality_table_gives_the_share_of_the_softmax_time(tmp_path) -> None:
+    shown = performance.view("scaling-quality", _scaling(tmp_path))
+    shared = next(row for row in shown.rows if row[0] == "sampled-softmax shared")
+    assert shared[3:] == ["0.0600", "25 s", "0.25"]
+    assert "64,000 items" in shown.caption
+
+
+def test_memory_and_eval_views(tmp_path) -> None:
+    folder = _scaling(tmp_path)
+    memory = performance.view("scaling-memory", folder)
+    assert memory.rows[1][1] == "-" and memory.rows[0][1] == "20 MB"
+    assert performance.view("scaling-eval", folder).rows == [["4,000", "3,000", "1,800"]]
+
+
+def test_incomplete_results_name_the_missing_key(tmp_path) -> None:
+    (tmp_path / "scaling.json").write_text(json.dumps({"machine": MACHINE}))
+    with pytest.raises(KeyError, match=r"no 'steps' under \(top\)"):
+        performance.view("scaling-steps", tmp_path)
+    with pytest.raises(ValueError, match="no view 'speed'"):
+        performance.view("speed", tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(performance.VIEWS))
+def test_every_view_renders_from_the_committed_results(name) -> None:
+    shown = performance.view(name)
+    assert shown.rows and all(len(row) == len(shown.header) for row in shown.rows)
