@@ -16,6 +16,7 @@ matmul rate).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,8 +71,13 @@ def _objectives(steps: dict[str, Any]) -> list[str]:
     return [k for k, v in first.items() if isinstance(v, dict)]
 
 
-def _svg(draw: Callable[[Any], None], width: float = 6.4, height: float = 3.4) -> str:
-    """Draw on a new figure with ``draw(ax)`` and return it as an inline SVG element."""
+def _svg(draw: Callable[[Any], None], prefix: str, width: float = 6.4, height: float = 3.4) -> str:
+    """Draw on a new figure with ``draw(ax)`` and return it as an inline SVG element.
+
+    Every id of the SVG (and every reference to one) starts with ``prefix``: matplotlib numbers
+    its elements ``patch_1``, ``line2d_1``... in each figure, and two figures inline on one page
+    would otherwise share ids.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,7 +96,8 @@ def _svg(draw: Callable[[Any], None], width: float = 6.4, height: float = 3.4) -
     finally:
         plt.close(fig)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]
+    svg = svg[svg.index("<svg") :]
+    return re.sub(r'(id="|url\(#|href="#)', lambda m: f"{m.group(1)}{prefix}-", svg)
 
 
 def scaling_steps(results: Results) -> View:
@@ -131,7 +138,7 @@ def scaling_steps(results: Results) -> View:
         "Seconds per SASRec training step (B = 128, L = 50, d = 64, 2 blocks) against the "
         "catalogue size; lower is better. Sampled objectives use 256 negatives."
     )
-    return View(results, header, rows, _svg(draw), caption)
+    return View(results, header, rows, _svg(draw, "scaling-steps"), caption)
 
 
 def scaling_memory(results: Results) -> View:
@@ -152,8 +159,8 @@ def scaling_memory(results: Results) -> View:
     header = ["N", *names, "item table with gradients and Adam"]
     caption = (
         "Memory a training process added once the model was built (peak resident set minus what "
-        "it held before): the per-position negatives and the full softmax grow with the batch "
-        "and with N, the shared negatives only with the item table."
+        "it held before). The full softmax's scores grow with N; per-position negatives gather "
+        "B x L x M item vectors whatever N is; shared negatives add little beyond the item table."
     )
     return View(results, header, rows, None, caption)
 
@@ -195,7 +202,7 @@ def scaling_quality(results: Results) -> View:
         f"objective given {quality['budget_seconds']:.0f} s; the dashed line is the full "
         "softmax's best value."
     )
-    return View(results, header, rows, _svg(draw), caption)
+    return View(results, header, rows, _svg(draw, "scaling-quality"), caption)
 
 
 def scaling_eval(results: Results) -> View:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,16 @@ def test_incomplete_results_name_the_missing_key(tmp_path) -> None:
 def test_every_view_renders_from_the_committed_results(name) -> None:
     shown = performance.view(name)
     assert shown.rows and all(len(row) == len(shown.header) for row in shown.rows)
+
+
+def test_two_figures_on_one_page_share_no_id_and_resolve_their_own_references(tmp_path) -> None:
+    """matplotlib numbers elements patch_1, line2d_1... in every SVG: inline, they collided."""
+    folder = _scaling(tmp_path)
+    figures = [
+        performance.view(name, folder).figure for name in ("scaling-steps", "scaling-quality")
+    ]
+    ids = [set(re.findall(r'id="([^"]+)"', svg)) for svg in figures]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    for svg, own in zip(figures, ids, strict=True):
+        references = re.findall(r'(?:url\(#|href="#)([^")]+)', svg)
+        assert references and set(references) <= own
