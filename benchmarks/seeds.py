@@ -2,7 +2,7 @@
 
 Run from the repository root (RECLAB_DATA must hold ml-latest-small)::
 
-    .venv/bin/python benchmarks/seeds.py                 # 5 seeds, about 12 minutes on 2 cores
+    .venv/bin/python benchmarks/seeds.py                 # 5 seeds, 12 to 17 minutes on 2 cores
     .venv/bin/python benchmarks/seeds.py --seeds 0 1     # a quicker look
 
 For each seed, ``python -m reclab train --model sasrec --dataset ml-latest-small --seed S``
