@@ -50,6 +50,29 @@ def top_k_with_scores(
     if exclude is not None:
         s[np.asarray(exclude, bool)] = -np.inf
     k = min(int(k), s.shape[1] - 1)
-    order = np.argsort(-s, axis=1, kind="stable")[:, :k]  # (B, k); stable: ties -> lower id
+    if 4 * k >= s.shape[1] or np.isnan(s).any():
+        order = np.argsort(-s, axis=1, kind="stable")[:, :k]  # (B, k); stable: ties -> lower id
+    else:
+        order = _top_k_order(s, k)
     best = np.take_along_axis(s, order, axis=1)
     return np.where(np.isneginf(best), 0, order), best
+
+
+def _top_k_order(s: np.ndarray, k: int) -> np.ndarray:
+    """The ids of a stable descending argsort's first ``k`` columns, in linear time per row.
+
+    The k-th largest value ``t`` of each row comes from a partition; the list is every id
+    above ``t`` and, of the ids equal to ``t``, the lowest ones, then sorted stably (ties keep
+    the lower id first). Same result as sorting the whole row, without sorting it: at 256,000
+    items, top-10 lists that sorted every row ran at 30 users/s against 296 for full-ranking
+    evaluation (``benchmarks/scaling.py``); selecting 10 of 256,000 per row this way was 2.4
+    times faster than the sort, on two busy cores.
+    """
+    threshold = -np.partition(-s, k - 1, axis=1)[:, k - 1 : k]  # (B, 1): the k-th largest
+    above = s > threshold
+    tied = s == threshold
+    needed = k - above.sum(axis=1, keepdims=True)  # >= 1 ids equal to the threshold
+    take = above | (tied & (np.cumsum(tied, axis=1) <= needed))
+    ids = np.nonzero(take)[1].reshape(len(s), k)  # ascending ids, k per row
+    values = np.take_along_axis(s, ids, axis=1)
+    return np.take_along_axis(ids, np.argsort(-values, axis=1, kind="stable"), axis=1)
