@@ -23,6 +23,13 @@ def run(capsys, *argv):
 TINY_SASREC = ["--epochs", "2", "--max-len", "8", "--dim", "8", "--no-xla"]
 
 
+def train_toy_sasrec(capsys, out, *flags):
+    """Train the tiny SASRec on the toy shop through the command line: ``(status, stderr)``."""
+    argv = ["train", "--model", "sasrec", "--dataset", "synthetic-toy", *TINY_SASREC, *flags]
+    status, _, err = run(capsys, *argv, "--out", out)
+    return status, err
+
+
 @pytest.fixture(scope="module")
 def sasrec_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "sasrec"
@@ -578,19 +585,7 @@ def test_a_registered_loss_trains_through_the_command_line(tmp_path, capsys):
 
     register_objective(Objective("toy-hinge", lambda n, q: Hinge(), "a test's hinge", negatives=4))
     try:
-        status, _, err = run(
-            capsys,
-            "train",
-            "--model",
-            "sasrec",
-            "--dataset",
-            "synthetic-toy",
-            *TINY_SASREC,
-            "--loss",
-            "toy-hinge",
-            "--out",
-            tmp_path / "run",
-        )
+        status, err = train_toy_sasrec(capsys, tmp_path / "run", "--loss", "toy-hinge")
     finally:
         del OBJECTIVES["toy-hinge"]
     assert status == 0, err
@@ -608,22 +603,8 @@ def test_a_registered_loss_trains_through_the_command_line(tmp_path, capsys):
 def test_sampled_losses_train_with_shared_negatives_from_the_command_line(
     tmp_path, capsys, loss, sharing
 ):
-    status, _, err = run(
-        capsys,
-        "train",
-        "--model",
-        "sasrec",
-        "--dataset",
-        "synthetic-toy",
-        *TINY_SASREC,
-        "--loss",
-        loss,
-        "--negatives",
-        "16",
-        "--negative-sharing",
-        sharing,
-        "--out",
-        tmp_path / "run",
+    status, err = train_toy_sasrec(
+        capsys, tmp_path / "run", "--loss", loss, "--negatives", 16, "--negative-sharing", sharing
     )
     assert status == 0, err
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())

@@ -116,7 +116,7 @@ def _negatives(
     return sampler.sample(positives, num_negatives, rng, exclude=exclude, rows=users)
 
 
-def check_sharing(sharing: str, where: str) -> str:
+def _check_sharing(sharing: str, where: str) -> str:
     """Return ``sharing`` if it is one of :data:`~reclab.data.NEGATIVE_SHARING`, else raise."""
     if sharing not in NEGATIVE_SHARING:
         raise ValueError(
@@ -219,7 +219,7 @@ def causal_dataset(
     where = "causal_dataset"
     batch_size = positive_int(batch_size, "batch_size", where)
     num_negatives = non_negative_int(num_negatives, "num_negatives", where)
-    check_sharing(sharing, where)
+    _check_sharing(sharing, where)
     if sharing == "in-batch" and negative_weights is not None:
         raise ValueError(
             f"{where}: in-batch negatives are drawn from the batch's targets; "

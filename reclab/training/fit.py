@@ -253,6 +253,7 @@ def _fit_counts(
 def _dataset(
     model: Any,
     sequences: Sequences,
+    rows: Sequences,
     config: TrainingConfig,
     entry: Objective,
     weights: np.ndarray,
@@ -291,17 +292,12 @@ def _dataset(
         "epoch": counter,
     }
     if model.reads == "histories":
-        rows = _training_rows(model, sequences, config)
         if sharing == "in-batch":
             common["negative_weights"] = None  # the batch's targets are the proposal
         dataset = causal_dataset(rows, max_len=model.max_len, sharing=sharing, **common)
         return dataset, negatives
     users = np.repeat(sequences.users, sequences.lengths)  # one row per training event
     return pair_dataset(users, sequences.items, **common), negatives
-
-
-def _training_rows(model: Any, sequences: Sequences, config: TrainingConfig) -> Sequences:
-    return training_windows(sequences, model.max_len) if config.windows else sequences
 
 
 def _fit_keras(
@@ -321,11 +317,14 @@ def _fit_keras(
     sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)
     weights = negative_weights(sampling, counts)
+    rows = sequences  # what the batches are cut from: windows of L + 1 items for sequences
+    if model.reads == "histories" and config.windows:
+        rows = training_windows(sequences, model.max_len)
     if config.negative_sharing == "in-batch" and model.reads == "histories":
         sampling = "batch-targets"
-        weights = target_weights(_training_rows(model, sequences, config), model.max_len, num_items)
+        weights = target_weights(rows, model.max_len, num_items)
     counter = cb.EpochCounter()
-    dataset, negatives = _dataset(model, sequences, config, entry, weights, counter)
+    dataset, negatives = _dataset(model, sequences, rows, config, entry, weights, counter)
     xla = entry.xla if config.jit_compile is None else bool(config.jit_compile)
     steps = int(dataset.cardinality())
     optimizer = keras.optimizers.Adam(
