@@ -10,7 +10,7 @@ which fails the build), never with an empty table.
 Views: ``scaling-steps`` and ``scaling-memory`` (training cost against catalogue size),
 ``scaling-quality`` (validation NDCG@10 against training time at one catalogue size),
 ``scaling-eval`` (scoring throughput), ``step-efficiency`` (the SASRec step against the measured
-matmul rate).
+matmul rate), ``peers`` (RecLab's SASRec next to independent implementations at equal wall time).
 """
 
 from __future__ import annotations
@@ -39,16 +39,19 @@ class View:
     caption: str = ""
     sources: list[Path] = field(default_factory=list)
     part: str = ""
+    machine: dict[str, Any] | None = None  # where the results are a list of measured entries
+    script: str = ""  # the script that wrote them, if not benchmarks/<name>.py
 
     @property
     def measured(self) -> str:
         """Where and when: the part's own ``measured`` entry, else the file's ``machine``."""
         own = self.results.data.get(self.part, {}) if self.part else {}
-        machine = own.get("measured") or self.results.value("machine")
+        machine = self.machine or own.get("measured") or self.results.value("machine")
         return (
             f"Measured {machine.get('date', '(date not recorded)')} on {machine.get('cpus')} CPU "
             f"cores ({machine.get('platform', 'platform not recorded')}), by "
-            f"benchmarks/{self.results.name}.py; committed in {self.results.path.name}."
+            f"{self.script or f'benchmarks/{self.results.name}.py'}; committed in "
+            f"{self.results.path.name}."
         )
 
 
@@ -246,12 +249,93 @@ def step_efficiency(results: Results) -> View:
     return View(results, header, rows, None, caption, part="speed")
 
 
+def _with_interval(metrics: dict[str, Any], key: str) -> str:
+    low, high = metrics[f"{key}_ci"]
+    return f"{metrics[key]:.4f} [{low:.4f}, {high:.4f}]"
+
+
+def peers(results: Results) -> View:
+    """Test metrics at equal training time, the paired difference, and validation curves."""
+    entries = results.data
+    if not isinstance(entries, list) or not entries:
+        raise KeyError(f"{results.path.name}: expected a non-empty list of entries")
+    required = ("implementation", "version", "budget_seconds", "train_seconds", "test", "curve")
+    for number, entry in enumerate(entries):
+        missing = [key for key in required if key not in entry]
+        if missing:
+            raise KeyError(f"{results.path.name}: entry {number} has no {missing}")
+    ordered = sorted(entries, key=lambda e: (e["budget_seconds"], e["key"] != "reclab"))
+    rows = []
+    for e in ordered:
+        diff = e.get("reclab_minus_this")
+        own = e.get("own_metric")
+        rows.append([
+            e["implementation"],
+            e["version"],
+            _seconds(e["budget_seconds"]),
+            _seconds(e["train_seconds"]),
+            _with_interval(e["test"], "NDCG@10"),
+            _with_interval(e["test"], "HR@10"),
+            "-" if diff is None else f"{diff['NDCG@10']:+.4f} [{diff['ci'][0]:+.4f}, "
+            f"{diff['ci'][1]:+.4f}]",
+            "-" if not own else f"{own['NDCG@10']:.4f} ({own['protocol']})",
+        ])  # fmt: skip
+    longest = max(e["budget_seconds"] for e in entries)
+    curves = {e["implementation"]: e for e in entries if e["budget_seconds"] == longest}
+    target = next(iter(curves.values())).get("time_to_target", {}).get("validation_NDCG@10")
+
+    def draw(ax: Any) -> None:
+        for name, e in curves.items():
+            if e["curve"]:
+                ax.plot(*zip(*e["curve"], strict=True), marker=".", label=name)
+        if target is not None:
+            ax.axhline(target, color="grey", lw=0.8, ls="--")
+        ax.set(xlabel="training seconds", ylabel="validation NDCG@10")
+        ax.legend(fontsize="small")
+
+    header = [
+        "implementation",
+        "version",
+        "budget",
+        "trained",
+        "test NDCG@10 [95% CI]",
+        "test HR@10 [95% CI]",
+        "RecLab minus this, NDCG@10 [paired CI]",
+        "its own metric (its protocol)",
+    ]
+    times = "; ".join(
+        f"{name}: {_seconds(e.get('time_to_target', {}).get('seconds'))}"
+        for name, e in curves.items()
+    )
+    first = entries[0]
+    data = first.get("dataset", {})
+    caption = (
+        f"{data.get('name', 'the data')} ({data.get('users', '?')} users, "
+        f"{data.get('items', '?')} items; {data.get('split', '')}), every model scored by "
+        f"RecLab's evaluator ({data.get('protocol', '')}) on its full-catalogue scores, each "
+        "implementation on one core for the same training time; a peer's row at budget T is "
+        "its checkpoint with the best validation NDCG@10 reached by T. The figure shows each "
+        "run's validation NDCG@10; the dashed line is the best peer's best value"
+        + (f" ({target:.4f}); time to reach it: {times}." if target is not None else ".")
+    )
+    return View(
+        results,
+        header,
+        rows,
+        _svg(draw, "peers"),
+        caption,
+        machine=first["measured"],
+        script="benchmarks/peers/run.py",
+    )
+
+
 VIEWS: dict[str, tuple[str, Callable[[Results], View]]] = {
     "scaling-steps": ("scaling", scaling_steps),
     "scaling-memory": ("scaling", scaling_memory),
     "scaling-quality": ("scaling", scaling_quality),
     "scaling-eval": ("scaling", scaling_eval),
     "step-efficiency": ("sequential", step_efficiency),
+    "peers": ("peers", peers),
 }
 
 

@@ -105,3 +105,52 @@ def test_two_figures_on_one_page_share_no_id_and_resolve_their_own_references(tm
     for svg, own in zip(figures, ids, strict=True):
         references = re.findall(r'(?:url\(#|href="#)([^")]+)', svg)
         assert references and set(references) <= own
+
+
+def _peer_entry(key: str, name: str, budget: float, ndcg: float, **extra) -> dict:
+    metrics = {"NDCG@10": ndcg, "NDCG@10_ci": [ndcg - 0.01, ndcg + 0.01],
+               "HR@10": 2 * ndcg, "HR@10_ci": [2 * ndcg - 0.02, 2 * ndcg + 0.02]}  # fmt: skip
+    return {
+        "implementation": name, "key": key, "version": "1.0", "budget_seconds": budget,
+        "train_seconds": budget - 1, "test": metrics, "validation": metrics,
+        "curve": [[budget / 2, ndcg / 2], [budget, ndcg]],
+        "time_to_target": {"validation_NDCG@10": 0.05, "seconds": budget / 2},
+        "measured": {**MACHINE, "cpus": 1},
+        "dataset": {"name": "ml-latest-small", "users": 610, "items": 3650,
+                    "split": "leave-last-out", "protocol": "full ranking"},
+        **extra,
+    }  # fmt: skip
+
+
+def test_peers_view_orders_by_budget_and_shows_paired_differences(tmp_path) -> None:
+    own = {"NDCG@10": 0.4, "HR@10": 0.6, "protocol": "100 sampled negatives"}
+    entries = [
+        _peer_entry("msrec", "Peer", 600, 0.04, own_metric=own,
+                    reclab_minus_this={"NDCG@10": 0.03, "ci": [0.01, 0.05]}),
+        _peer_entry("reclab", "RecLab", 600, 0.07),
+        _peer_entry("reclab", "RecLab", 120, 0.06),
+    ]  # fmt: skip
+    (tmp_path / "peers.json").write_text(json.dumps(entries))
+    shown = performance.view("peers", tmp_path)
+    assert [(row[0], row[2]) for row in shown.rows] == [
+        ("RecLab", "120 s"),
+        ("RecLab", "600 s"),
+        ("Peer", "600 s"),
+    ]
+    assert shown.rows[2][4] == "0.0400 [0.0300, 0.0500]"
+    assert shown.rows[2][6] == "+0.0300 [+0.0100, +0.0500]"
+    assert shown.rows[2][7] == "0.4000 (100 sampled negatives)" and shown.rows[0][7] == "-"
+    assert "Peer: 300 s" in shown.caption and "610 users" in shown.caption
+    assert shown.figure.startswith("<svg")
+    assert "benchmarks/peers/run.py" in shown.measured and "2026-12-02" in shown.measured
+
+
+def test_peers_view_names_what_an_entry_lacks(tmp_path) -> None:
+    entry = _peer_entry("msrec", "Peer", 600, 0.04)
+    del entry["curve"]
+    (tmp_path / "peers.json").write_text(json.dumps([entry]))
+    with pytest.raises(KeyError, match=r"entry 0 has no \['curve'\]"):
+        performance.view("peers", tmp_path)
+    (tmp_path / "peers.json").write_text(json.dumps({"entries": []}))
+    with pytest.raises(KeyError, match="expected a non-empty list"):
+        performance.view("peers", tmp_path)
