@@ -21,6 +21,11 @@ paper's sampled BCE is ``loss="bce"`` in :class:`reclab.training.TrainingConfig`
 keys and values are layer-normalised like the queries (the textbook pre-norm block), positions are
 right-aligned (the latest item always gets the last position row), and a padded position's
 embedding is zeroed (the paper multiplies by the mask too).
+
+``SASRecConfig(block="hstu")`` swaps the Transformer blocks for HSTU blocks
+(:class:`~reclab.models.HSTUBlock`, Zhai et al., ICML 2024): the same input, final norm and shared
+item table around HSTU's pointwise attention, close to the paper's experiments on public data sets
+(§4.1.1); the differences are listed in :class:`SASRecConfig`.
 """
 
 from __future__ import annotations
@@ -34,13 +39,17 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from reclab.checks import fraction, positive_int
+from reclab.checks import fraction, one_of, positive_int
 from reclab.formulas import implements
+from reclab.models.hstu import HSTUBlock
 from reclab.models.next_item import NextItemModel
 from reclab.models.positions import LearnedPositionEmbedding
 from reclab.models.transformer import TransformerBlock
 
 __all__ = ["SASRec", "SASRecConfig"]
+
+#: The blocks :class:`SASRecConfig` can stack: ``"transformer"`` (SASRec's) or ``"hstu"``.
+BLOCKS = ("transformer", "hstu")
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,17 @@ class SASRecConfig:
         norm_first: pre-norm blocks (the paper's code normalises the queries first; True).
         activation: the feed-forward non-linearity. Paper: ReLU.
         scale_embeddings: multiply item embeddings by :math:`\\sqrt{d}` (the official code).
+        block: the blocks stacked, ``"transformer"`` or ``"hstu"``. ``"transformer"`` (default):
+            :class:`~reclab.models.TransformerBlock`, SASRec. ``"hstu"``: the **HSTU variant**,
+            :class:`~reclab.models.HSTUBlock` (Zhai et al., ICML 2024, §3.1: SiLU pointwise
+            attention divided by ``max_len``, a learned relative-position bias per head,
+            the attention output gated by :math:`\\mathbf{U}`; heads of size ``dim / num_heads``,
+            dropout ``dropout`` before each block's output layer; ``ff_dim``, ``norm_first`` and
+            ``activation`` are ignored). Differences from the paper's full HSTU: no relative
+            *time* buckets (the encoders read no timestamps), no M-FALCON inference or KV cache,
+            and SASRec's input (scaled item embedding plus learned positions, dropout), final
+            layer norm and shared-table dot-product output instead of the official code's
+            L2-normalised outputs.
     """
 
     max_len: int = 50
@@ -73,6 +93,7 @@ class SASRecConfig:
     norm_first: bool = True
     activation: str = "relu"
     scale_embeddings: bool = True
+    block: str = "transformer"
 
     @classmethod
     def paper(cls, dataset: str = "ml-1m") -> SASRecConfig:
@@ -92,6 +113,7 @@ class SASRecConfig:
                 f"{where}: dim={self.dim} must be divisible by num_heads={self.num_heads}"
             )
         fraction(self.dropout, "dropout", where)
+        one_of(self.block, BLOCKS, "block", where)
 
 
 @keras.saving.register_keras_serializable(package="reclab")
@@ -124,11 +146,16 @@ class SASRec(NextItemModel):
 
         Item table :math:`(N + 1) d`, positions :math:`L d`, per block the attention
         (:math:`4 d^2 + 4 d`), the feed-forward network (:math:`2 d f + f + d`) and two layer
-        norms (:math:`4 d`), and the final layer norm (:math:`2 d`).
+        norms (:math:`4 d`), and the final layer norm (:math:`2 d`). An HSTU block
+        (``block="hstu"``) has :math:`f_1` (:math:`4 d^2`, no bias), the relative-position bias
+        (:math:`H L`) and :math:`f_2` (:math:`d^2 + d`); its norms have no weights.
         """
         d = config.dim
         ff = d if config.ff_dim is None else config.ff_dim
-        block = (4 * d * d + 4 * d) + (2 * d * ff + ff + d) + 4 * d
+        if config.block == "hstu":
+            block = 4 * d * d + config.num_heads * config.max_len + d * d + d
+        else:
+            block = (4 * d * d + 4 * d) + (2 * d * ff + ff + d) + 4 * d
         return (num_items + 1) * d + config.max_len * d + config.num_blocks * block + 2 * d
 
     def build_layers(self) -> None:
@@ -149,15 +176,24 @@ class SASRec(NextItemModel):
         self.input_dropout = keras.layers.Dropout(cfg.dropout, name="input_dropout")
         self.blocks = []
         for k in range(cfg.num_blocks):
-            block = TransformerBlock(
-                num_heads=cfg.num_heads,
-                ff_dim=cfg.dim if cfg.ff_dim is None else cfg.ff_dim,
-                dropout=cfg.dropout,
-                norm_first=cfg.norm_first,
-                causal=True,
-                activation=cfg.activation,
-                name=f"block_{k}",
-            )
+            if cfg.block == "hstu":
+                block = HSTUBlock(
+                    num_heads=cfg.num_heads,
+                    max_length=cfg.max_len,
+                    dropout=cfg.dropout,
+                    causal=True,
+                    name=f"block_{k}",
+                )
+            else:
+                block = TransformerBlock(
+                    num_heads=cfg.num_heads,
+                    ff_dim=cfg.dim if cfg.ff_dim is None else cfg.ff_dim,
+                    dropout=cfg.dropout,
+                    norm_first=cfg.norm_first,
+                    causal=True,
+                    activation=cfg.activation,
+                    name=f"block_{k}",
+                )
             block.build((None, cfg.max_len, cfg.dim))
             self.blocks.append(block)
         self.final_norm = keras.layers.LayerNormalization(epsilon=1e-6, name="final_norm")
@@ -193,6 +229,7 @@ class SASRec(NextItemModel):
 
         Rows are queries (positions), columns keys; histories are prepared as in
         :meth:`~reclab.models.NextItemModel.score` (latest ``max_len`` items, left-padded).
+        Softmax rows sum to one; HSTU's pointwise weights (``block="hstu"``) do not.
         """
         h = self.prepare_histories(histories, "attention")
         if not self.built:

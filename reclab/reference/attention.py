@@ -7,15 +7,21 @@ with nothing to attend to gets zero weights and a zero output.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = [
     "additive_attention",
     "attention_mask",
     "causal_mask",
+    "hstu_attention",
+    "hstu_block",
     "layer_norm",
     "multi_head_attention",
+    "relative_position_bias",
     "scaled_dot_product_attention",
+    "silu",
     "sinusoidal_positions",
     "softmax",
     "transformer_block",
@@ -197,4 +203,111 @@ def transformer_block(
     else:
         y = norm("norm1", x + attend(x))
         z = norm("norm2", y + ffn(y))
+    return z * np.asarray(padding, dtype=bool)[..., None]
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    """``SiLU(x) = x * sigmoid(x)``."""
+    return x * _sigmoid(x)
+
+
+def hstu_attention(
+    query: np.ndarray,
+    key: np.ndarray,
+    value: np.ndarray,
+    mask: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
+    normaliser: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """HSTU's pointwise attention, one weight at a time: ``A[t, j] = SiLU(q_t . k_j + R[t, j]) / n``
+    where ``M[t, j]`` allows it and exactly 0 elsewhere (no softmax); output ``A V``.
+
+    Shapes ``(..., T, d_k)``, ``(..., S, d_k)``, ``(..., S, d_v)``; mask and bias broadcastable
+    to ``(..., T, S)``; ``normaliser`` ``None`` means ``S``. Returns output and weights.
+    """
+    query, key, value = (np.asarray(a, dtype=np.float64) for a in (query, key, value))
+    lead, length, keys = query.shape[:-2], query.shape[-2], key.shape[-2]
+    n = keys if normaliser is None else normaliser
+    bias = np.zeros((length, keys)) if bias is None else np.asarray(bias, dtype=np.float64)
+    bias = np.broadcast_to(bias, (*lead, length, keys))
+    allowed = np.ones((length, keys), bool) if mask is None else np.asarray(mask, dtype=bool)
+    allowed = np.broadcast_to(allowed, (*lead, length, keys))
+    weights = np.zeros((*lead, length, keys))
+    for index in np.ndindex(lead):
+        for t in range(length):
+            for j in range(keys):
+                if allowed[index][t, j]:
+                    score = query[index][t] @ key[index][j] + bias[index][t, j]
+                    weights[index][t, j] = silu(score) / n
+    return np.matmul(weights, value), weights
+
+
+def relative_position_bias(table: np.ndarray, length: int, causal: bool) -> np.ndarray:
+    """``R[h, t, j] = table[h, clip(t - j)]``, shape ``(H, L, L)``.
+
+    ``table`` is ``(H, L_max)`` for a causal block (distance ``t - j`` clipped to
+    ``0..L_max - 1``; the future is masked anyway) and ``(H, 2 L_max - 1)`` otherwise
+    (clipped to ``-(L_max - 1)..L_max - 1``, stored from the most negative).
+    """
+    table = np.asarray(table, dtype=np.float64)
+    heads, distances = table.shape
+    max_length = distances if causal else (distances + 1) // 2
+    low = 0 if causal else 1 - max_length
+    bias = np.zeros((heads, length, length))
+    for h in range(heads):
+        for t in range(length):
+            for j in range(length):
+                distance = min(max(t - j, low), max_length - 1)
+                bias[h, t, j] = table[h, distance - low]
+    return bias
+
+
+def hstu_block(
+    x: np.ndarray,
+    padding: np.ndarray,
+    params: dict[str, Any],
+    *,
+    causal: bool,
+    max_length: int,
+    epsilon: float,
+) -> np.ndarray:
+    """One HSTU layer (Zhai et al., 2024, eqs. 1-3) without dropout, one head at a time.
+
+    ``params`` holds ``"uvqk"`` (``[W_1]``, ``(d, 2 H d_v + 2 H d_k)``: the columns of U, V, Q
+    then K, each head-major), ``"relative_bias"`` (``[table]`` as
+    :func:`relative_position_bias`, or absent for none) and ``"projection"`` (``[W_2, b_2]``),
+    ``num_heads``/``key_dim``/``value_dim`` as ints. Then
+    ``U, V, Q, K = split(SiLU(LN(x) W_1))``, per head ``A_h = SiLU(Q_h K_h^T + R_h) / L_max``
+    masked to 0, ``y = (LN(concat_h A_h V_h) * U) W_2 + b_2`` and ``z = x + y``; the norms have
+    no scale or offset, and padded positions' outputs are zero.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    heads, dk, dv = params["num_heads"], params["key_dim"], params["value_dim"]
+    (w1,) = (np.asarray(w, dtype=np.float64) for w in params["uvqk"])
+    w2, b2 = (np.asarray(w, dtype=np.float64) for w in params["projection"])
+    length = x.shape[1]
+    mask = attention_mask(padding, causal)  # (B, L, L)
+    bias = (
+        relative_position_bias(params["relative_bias"][0], length, causal)
+        if "relative_bias" in params
+        else np.zeros((heads, length, length))
+    )
+    projected = silu(layer_norm(x, 1.0, 0.0, epsilon) @ w1)  # (B, L, 2 H (d_v + d_k))
+    u = projected[..., : heads * dv]
+    v = projected[..., heads * dv : 2 * heads * dv]
+    q = projected[..., 2 * heads * dv : 2 * heads * dv + heads * dk]
+    k = projected[..., 2 * heads * dv + heads * dk :]
+    outputs = []
+    for h in range(heads):
+        out, _ = hstu_attention(
+            q[..., h * dk : (h + 1) * dk],
+            k[..., h * dk : (h + 1) * dk],
+            v[..., h * dv : (h + 1) * dv],
+            mask,
+            bias[h],
+            normaliser=max_length,
+        )
+        outputs.append(out)  # (B, L, d_v)
+    attended = np.concatenate(outputs, axis=-1)  # (B, L, H d_v)
+    z = x + (layer_norm(attended, 1.0, 0.0, epsilon) * u) @ w2 + b2
     return z * np.asarray(padding, dtype=bool)[..., None]
