@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss",
         choices=sorted(OBJECTIVES),
         default=None,
-        help="training objective (default: softmax, or bce with --paper); "
+        help="training objective (default: softmax; with --paper the paper's: bce for sasrec, "
+        "softmax for bert4rec); "
         + "; ".join(f"{name}: {o.summary}" for name, o in sorted(OBJECTIVES.items())),
     )
     train.add_argument("--negatives", type=_positive_int, default=None, help="per position")
@@ -121,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-len", type=_positive_int, default=None)
     train.add_argument("--dim", type=_positive_int, default=None)
     train.add_argument("--dropout", type=float, default=None)
+    train.add_argument(
+        "--mask-prob",
+        type=float,
+        default=None,
+        help="probability of hiding each training item (models trained on hidden items: bert4rec)",
+    )
     train.add_argument("--learning-rate", type=_positive_float, default=None)
     train.add_argument("--batch-size", type=_positive_int, default=None)
     train.add_argument("--patience", type=_positive_int, default=None)
@@ -357,9 +364,13 @@ def _json_default(value: Any) -> Any:
 
 
 # -- models ---------------------------------------------------------------------------------
+#: Architecture flags (``--max-len`` ...); each model's ``ModelSpec.flags`` says which apply.
+MODEL_FLAGS = ("dim", "max_len", "dropout", "mask_prob")
+
+
 def _model_config(args: argparse.Namespace, spec: Any) -> Any:
     changes: dict[str, Any] = {}
-    for flag in ("dim", "max_len", "dropout"):
+    for flag in MODEL_FLAGS:
         value = getattr(args, flag)
         if value is None:
             continue
@@ -368,8 +379,13 @@ def _model_config(args: argparse.Namespace, spec: Any) -> Any:
         changes[spec.flags[flag]] = value
     if args.dropout is not None and not 0 <= args.dropout < 1:
         raise CliError(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.mask_prob is not None and not 0 <= args.mask_prob <= 1:
+        raise CliError(f"--mask-prob must be in [0, 1], got {args.mask_prob}")
     if args.paper and spec.paper is None:
-        raise CliError(f"--paper applies to --model sasrec only, not to --model {spec.name}")
+        from reclab.models import MODELS
+
+        papers = ", ".join(name for name, m in sorted(MODELS.items()) if m.paper is not None)
+        raise CliError(f"--paper applies to --model {papers} only, not to --model {spec.name}")
     return spec.make_config(changes, paper=args.paper)
 
 
@@ -378,7 +394,13 @@ def _training_config(args: argparse.Namespace, spec: Any) -> Any:
 
     from reclab.training import TrainingConfig
 
-    base = TrainingConfig.paper() if args.paper else TrainingConfig()
+    base = TrainingConfig()
+    if args.paper:
+        base = (
+            TrainingConfig.paper()
+            if spec.paper_training is None
+            else TrainingConfig(**spec.paper_training)
+        )
     changes: dict[str, Any] = {
         "epochs": args.epochs,
         "seed": args.seed,

@@ -96,6 +96,45 @@ def test_count_baselines_train_evaluate_and_recommend(tmp_path, capsys):
 
 
 @pytest.mark.slow
+def test_bert4rec_trains_evaluates_and_recommends(tmp_path, capsys):
+    out = tmp_path / "bert4rec"
+    argv = ["train", "--model", "bert4rec", "--dataset", "synthetic-toy", *TINY_SASREC]
+    status, stdout, err = run(capsys, *argv, "--mask-prob", "0.3", "--out", out)
+    assert status == 0 and "bert4rec on synthetic-toy: test HR@10" in stdout, err
+    config = json.loads((out / "config.json").read_text())
+    assert config["architecture"]["mask_prob"] == 0.3 and config["architecture"]["max_len"] == 8
+    status, stdout, err = run(capsys, "evaluate", out)
+    saved = json.loads((out / "metrics.json").read_text())["test"]
+    assert status == 0 and json.loads(stdout)["test"]["NDCG@10"] == pytest.approx(
+        saved["NDCG@10"], abs=1e-6
+    )
+    status, stdout, err = run(capsys, "recommend", out, "--user", "5", "-k", "4")
+    assert status == 0 and len(stdout.strip().splitlines()) == 5, err
+
+
+def test_paper_settings_are_each_models_own():
+    from reclab.cli import _model_config, _training_config, build_parser
+    from reclab.models import BERT4RecConfig, model_spec
+
+    def settings(model):
+        argv = ["train", "--model", model, "--dataset", "synthetic-toy", "--paper", "--out", "o"]
+        args = build_parser().parse_args(argv)
+        args.show_bar = False
+        spec = model_spec(model)
+        return _model_config(args, spec), _training_config(args, spec)
+
+    architecture, training = settings("bert4rec")
+    assert architecture == BERT4RecConfig.paper()
+    assert (training.loss, training.learning_rate, training.beta_2, training.batch_size) == (
+        "softmax",
+        1e-4,
+        0.999,
+        256,
+    )
+    assert settings("sasrec")[1].loss == "bce"
+
+
+@pytest.mark.slow
 def test_matrix_factorisation_uses_every_flag_and_the_seed(tmp_path, capsys):
     # Regression: --model mf ignored --batch-size, --loss, --max-seconds and --patience, capped
     # --epochs at 20 while config.json recorded the flags, and changed from run to run.
@@ -420,6 +459,10 @@ BAD = {
     "negative seed": (_train("--seed", "-1"), "expected an integer >= 0"),
     "bad loss": (_train("--loss", "hinge"), "invalid choice: 'hinge'"),
     "dropout out of range": (_train("--dropout", "1.5"), "--dropout must be in"),
+    "mask probability for a causal model": (
+        _train("--mask-prob", "0.3"),
+        "--mask-prob does not apply to --model sasrec",
+    ),
     "infinite learning rate": (
         _train("--learning-rate", "inf"),
         "expected a positive finite number, got 'inf'",
@@ -495,7 +538,7 @@ BAD = {
     "an absurd batch size": (_train("--batch-size", "10000000000"), "training would need about"),
     "paper with pop": (
         ["train", "--model", "pop", "--dataset", "synthetic-toy", "--paper", "--out", "{tmp}/o"],
-        "--paper applies to --model sasrec only",
+        "--paper applies to --model bert4rec, sasrec only",
     ),
     "out is a file": (
         ["train", "--model", "pop", "--dataset", "synthetic-toy", "--out", "{file}"],

@@ -26,6 +26,7 @@ import pandas as pd
 
 from reclab.data.idmap import PADDING_ID
 from reclab.data.sequences import Sequences
+from reclab.formulas import implements
 
 __all__ = [
     "causal_arrays",
@@ -141,6 +142,7 @@ def causal_arrays(sequences: Sequences, max_len: int) -> dict[str, np.ndarray]:
     return {"inputs": inputs, "targets": targets, "mask": mask, "user": sequences.users[keep]}
 
 
+@implements("eq-cloze-loss")
 def cloze_mask(
     inputs: np.ndarray,
     mask: np.ndarray,
@@ -148,18 +150,26 @@ def cloze_mask(
     mask_prob: float,
     mask_token: int,
     rng: np.random.Generator,
+    last_item_prob: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Hide random real items behind ``mask_token`` for masked-item (cloze) training.
 
     Each real position is hidden independently with probability ``mask_prob``; a row with real
-    items but none hidden gets its last real position hidden, so every row has a target.
+    items but none hidden gets its last real position hidden, so every row has a target. With
+    ``last_item_prob`` :math:`q > 0`, each non-empty row is instead, with probability :math:`q`,
+    a row whose *only* hidden item is the latest one: the task the model is evaluated on (BERT4Rec,
+    Sun et al. 2019, §3.6). The hidden positions are the set :math:`\\mathcal{M}` of the cloze
+    objective, whose loss is the full softmax cross-entropy at these positions only (labels 0
+    elsewhere are ignored by :class:`~reclab.losses.FullSoftmaxCrossEntropy`).
 
     Args:
-        inputs: ``(B, L)`` int ids (0 = padding).
+        inputs: ``(B, L)`` int ids (0 = padding), left-padded.
         mask: ``(B, L)`` bool, True at real items.
         mask_prob: the probability :math:`\\rho` of hiding a real item.
         mask_token: the id of the mask token (``N + 1`` by convention).
-        rng: the random generator.
+        rng: the random generator (``last_item_prob > 0`` draws one more number per row,
+            after the positions' numbers).
+        last_item_prob: the probability :math:`q` that a row hides only its latest item.
 
     Returns:
         A dict of arrays with keys ``inputs`` (B, L) int32 with ``mask_token`` at hidden
@@ -171,12 +181,26 @@ def cloze_mask(
         ...                  mask_prob=0.0, mask_token=9, rng=np.random.default_rng(0))
         >>> out["inputs"].tolist(), out["labels"].tolist()
         ([[0, 5, 9]], [[0, 0, 6]])
+        >>> out = cloze_mask(np.array([[4, 5, 6]]), np.ones((1, 3), bool), mask_prob=1.0,
+        ...                  mask_token=9, rng=np.random.default_rng(0), last_item_prob=1.0)
+        >>> out["inputs"].tolist()  # every item drawn, but the row hides only its latest
+        [[4, 5, 9]]
     """
+    where = "cloze_mask"
     if not 0.0 <= mask_prob <= 1.0:
-        raise ValueError(f"cloze_mask: mask_prob={mask_prob}; expected a probability in [0, 1]")
-    hidden = mask & (rng.random(inputs.shape) < mask_prob)
-    empty = mask.any(axis=1) & ~hidden.any(axis=1)
+        raise ValueError(f"{where}: mask_prob={mask_prob}; expected a probability in [0, 1]")
+    if not 0.0 <= last_item_prob <= 1.0:
+        raise ValueError(
+            f"{where}: last_item_prob={last_item_prob}; expected a probability in [0, 1]"
+        )
+    hidden = mask & (rng.random(inputs.shape) < mask_prob)  # (B, L)
+    has_items = mask.any(axis=1)  # (B,)
     last_real = inputs.shape[1] - 1  # left padding: the last position is the latest real item
+    if last_item_prob > 0.0:
+        last_only = has_items & (rng.random(len(inputs)) < last_item_prob)  # (B,)
+        hidden[last_only] = False
+        hidden[last_only, last_real] = True
+    empty = has_items & ~hidden.any(axis=1)
     hidden[empty, last_real] = True
     return {
         "inputs": np.where(hidden, mask_token, inputs).astype(np.int32),

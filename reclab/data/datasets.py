@@ -18,7 +18,7 @@ Training batches all have exactly ``batch_size`` rows: the last one is padded wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,6 @@ from reclab.checks import non_negative_int, positive_int
 from reclab.data.batching import causal_arrays, cloze_mask, evaluation_arrays, left_pad
 from reclab.data.negatives import NEGATIVE_SHARING, NegativeSampler, item_weights
 from reclab.data.sequences import Sequences
-from reclab.seeding import as_generator
 
 __all__ = [
     "causal_dataset",
@@ -229,23 +228,49 @@ def causal_dataset(
     inputs, targets, users = arrays["inputs"], arrays["targets"], arrays["user"]
     if len(inputs) == 0:
         raise ValueError(f"{where}: no sequence has 2 or more items to learn from")
-    sampler = _sampler(num_items, num_negatives, negative_weights)
     epochs = _Epochs(len(inputs), seed, shuffle)
-    max_len = int(max_len)
+
+    def rows(e: int, step: int, rng: np.random.Generator) -> list[np.ndarray]:
+        r = epochs.rows(e, step, batch_size)
+        return _pad_rows([inputs[r], targets[r], users[r]], batch_size)
+
+    steps = -(-len(inputs) // batch_size)
+    sampler = _sampler(num_items, num_negatives, negative_weights)
+    return _target_batches(
+        rows, steps, int(max_len), batch_size, sampler, num_negatives, sharing, exclude, seed, epoch
+    )
+
+
+def _target_batches(
+    rows: Callable[[int, int, np.random.Generator], list[np.ndarray]],
+    steps: int,
+    max_len: int,
+    batch_size: int,
+    sampler: NegativeSampler | None,
+    num_negatives: int,
+    sharing: str,
+    exclude: Any | None,
+    seed: int,
+    epoch: EpochSource | None,
+) -> tf.data.Dataset:
+    """Batches ``(x, y)`` of a sequence model from ``rows(epoch, step, rng) -> [x, y, users]``.
+
+    ``x`` ``(B, L)`` are the inputs and ``y`` ``(B, L)`` the target at each position (0: none);
+    the negatives, if any, are drawn for ``y`` with the same generator, after ``rows``. The forms
+    of ``(x, y)`` are those of :func:`causal_dataset`.
+    """
 
     def make(e: int, step: int) -> tuple[np.ndarray, ...]:
-        rows = epochs.rows(e, step, batch_size)
-        x, y, u = _pad_rows([inputs[rows], targets[rows], users[rows]], batch_size)
+        rng = np.random.default_rng([seed, e, step])
+        x, y, u = rows(e, step, rng)
         if sampler is None:
             return x, y
-        rng = np.random.default_rng([seed, e, step])
         if sharing != "per-position":
             negatives = _shared_negatives(sharing, sampler, y, num_negatives, rng)
             return x, y, negatives, _shared_candidates(y, negatives, exclude, u)
         negatives = _negatives(sampler, y, num_negatives, rng, exclude, u)
         return x, np.concatenate([y[..., None], negatives], axis=-1).astype(np.int32)
 
-    steps = -(-len(inputs) // batch_size)
     if sampler is None:
         specs = [tf.TensorSpec((batch_size, max_len), tf.int32)] * 2
         return _seeded_batches(make, steps, specs, lambda x, y: (x, y), epoch)
@@ -391,11 +416,6 @@ def rating_dataset(
     return _seeded_batches(make, steps, specs, lambda u, i, r: ({"user": u, "item": i}, r), epoch)
 
 
-def _spec(value: np.ndarray) -> tf.TensorSpec:
-    dtype = tf.bool if value.dtype == bool else tf.as_dtype(value.dtype)
-    return tf.TensorSpec((None, *value.shape[1:]), dtype)
-
-
 def cloze_dataset(
     sequences: Sequences,
     *,
@@ -403,47 +423,84 @@ def cloze_dataset(
     batch_size: int,
     num_items: int,
     mask_prob: float = 0.2,
+    last_item_mask_prob: float = 0.0,
+    num_negatives: int = 0,
+    negative_weights: np.ndarray | None = None,
+    exclude: Any | None = None,
+    sharing: str = "per-position",
+    seed: int = 0,
+    epoch: EpochSource | None = None,
     shuffle: bool = True,
-    seed: int | np.random.Generator = 0,
-    drop_remainder: bool = False,
 ) -> tf.data.Dataset:
-    """A tf.data pipeline of masked-item (cloze) batches for bidirectional models (BERT4Rec).
+    """Masked-item (cloze) training batches ``(x, y)`` for ``model.fit`` of a bidirectional
+    model (:class:`~reclab.models.BERT4Rec`).
 
-    Each user's latest ``L`` items are taken; see :func:`~reclab.data.cloze_mask` for the
-    masking. The mask token is ``num_items + 1``, so the embedding table has ``N + 2`` rows.
-    Each pass draws new masks from one generator made from ``seed``.
+    Each row is a user's latest ``max_len`` items (cut long histories into several rows first
+    with :func:`reclab.data.training_windows` to use every event); :func:`~reclab.data.cloze_mask`
+    hides some of them behind the mask token ``num_items + 1`` (so the model's item table has
+    ``N + 2`` rows), with new masks for every (seed, epoch, step), as the module says.
 
-    Returns:
-        A dataset of dicts with ``inputs`` (B, L) int32, ``labels`` (B, L) int32, ``label_mask``
-        (B, L) bool (True = hidden item to predict), ``mask`` (B, L) bool (real items),
-        ``user`` (B,) int64.
+    Without negatives: ``x`` = the masked ids ``(B, L)``, ``y`` = the hidden item at each hidden
+    position and 0 elsewhere ``(B, L)``, for :class:`~reclab.losses.FullSoftmaxCrossEntropy`,
+    which then averages over the hidden positions only (the cloze objective). With ``M``
+    negatives, ``x`` and ``y`` take the forms of :func:`causal_dataset` with these ``y`` as the
+    positives (positions with positive 0 are ignored by every loss).
+
+    Args:
+        sequences: encoded training sequences (ids ``1..num_items``).
+        max_len: :math:`L`.
+        batch_size: :math:`B` (the last batch is padded with empty rows).
+        num_items: :math:`N`.
+        mask_prob: :math:`\\rho`, the probability of hiding each item.
+        last_item_mask_prob: the probability that a row hides only its latest item.
+        num_negatives, negative_weights, exclude, sharing, seed, epoch, shuffle: as in
+            :func:`causal_dataset` (``"in-batch"`` draws from the batch's hidden items).
+
+    Example:
+        >>> seqs = Sequences(np.array([1, 2]), np.array([0, 3, 5]), np.array([4, 5, 6, 7, 8]),
+        ...                  np.zeros(5, dtype=np.int64))
+        >>> x, y = next(iter(cloze_dataset(seqs, max_len=3, batch_size=2, num_items=9,
+        ...                                mask_prob=0.0, shuffle=False)))
+        >>> x.numpy().tolist(), y.numpy().tolist()  # nothing drawn: the latest item is hidden
+        ([[4, 5, 10], [0, 7, 10]], [[0, 0, 6], [0, 0, 8]])
     """
-    batch_size = positive_int(batch_size, "batch_size", "cloze_dataset")
+    where = "cloze_dataset"
+    batch_size = positive_int(batch_size, "batch_size", where)
+    num_negatives = non_negative_int(num_negatives, "num_negatives", where)
+    _check_sharing(sharing, where)
+    if sharing == "in-batch" and negative_weights is not None:
+        raise ValueError(
+            f"{where}: in-batch negatives are drawn from the batch's hidden items; "
+            "negative_weights does not apply (pass None)"
+        )
+    for name, value in (("mask_prob", mask_prob), ("last_item_mask_prob", last_item_mask_prob)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{where}: {name}={value!r}; expected a probability in [0, 1]")
     padded, mask = left_pad(sequences, max_len)
     keep = mask.any(axis=1)
     padded, mask, users = padded[keep], mask[keep], sequences.users[keep]
-    rng = as_generator(seed)
-    stop = len(users) - batch_size + 1 if drop_remainder else len(users)
-    starts = range(0, max(stop, 0), batch_size)
+    if len(padded) == 0:
+        raise ValueError(f"{where}: no sequence has an item to learn from")
+    epochs = _Epochs(len(padded), seed, shuffle)
+    mask_token = int(num_items) + 1
 
-    def batches() -> Iterator[dict[str, np.ndarray]]:
-        order = rng.permutation(len(users)) if shuffle else np.arange(len(users))
-        for start in starts:
-            rows = order[start : start + batch_size]
-            batch = cloze_mask(
-                padded[rows], mask[rows], mask_prob=mask_prob, mask_token=num_items + 1, rng=rng
-            )
-            batch["user"] = users[rows]
-            yield batch
+    def rows(e: int, step: int, rng: np.random.Generator) -> list[np.ndarray]:
+        r = epochs.rows(e, step, batch_size)
+        batch = cloze_mask(
+            padded[r],
+            mask[r],
+            mask_prob=mask_prob,
+            mask_token=mask_token,
+            rng=rng,
+            last_item_prob=last_item_mask_prob,
+        )
+        return _pad_rows([batch["inputs"], batch["labels"], users[r]], batch_size)
 
-    example = cloze_mask(
-        padded[:1], mask[:1], mask_prob=0.0, mask_token=1, rng=np.random.default_rng(0)
+    steps = -(-len(padded) // batch_size)
+    sampler = _sampler(num_items, num_negatives, negative_weights)
+    return _target_batches(
+        rows, steps, int(max_len), batch_size, sampler, num_negatives, sharing, exclude, seed, epoch
     )
-    example["user"] = users[:1]
-    signature = {key: _spec(value) for key, value in example.items()}
-    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(starts)))
-    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def evaluation_dataset(

@@ -8,8 +8,13 @@ Attention pieces (chapter "Attention, from the formula up"): additive attention 
 (:func:`additive_attention`, :class:`AdditiveAttentionPooling`), scaled dot-product and multi-head
 attention (:func:`scaled_dot_product_attention`, :func:`multi_head_attention`), boolean masks with
 True = attend (:func:`padding_mask`, :func:`causal_mask`, :func:`attention_mask`), position
-embeddings (:class:`LearnedPositionEmbedding`, :class:`SinusoidalPositionEmbedding`) and a
-:class:`TransformerBlock`.
+embeddings (:class:`LearnedPositionEmbedding`, :class:`SinusoidalPositionEmbedding`), a
+:class:`TransformerBlock`, and HSTU's pointwise attention (:func:`hstu_attention`,
+:class:`HSTUBlock`; Zhai et al., 2024).
+
+Sequence models, trained by :func:`reclab.training.fit`:
+:class:`GRU4Rec`, :class:`SASRec` (causal, next item) and :class:`BERT4Rec` (bidirectional,
+trained on hidden items; the cloze pipeline is :func:`reclab.data.cloze_dataset`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from reclab.models.additive_attention import AdditiveAttentionPooling, additive_
 from reclab.models.attention import masked_softmax, scaled_dot_product_attention
 from reclab.models.base import Scorer, check_scores, coerce_config, score_fn
 from reclab.models.baselines import MarkovChain, Popularity
+from reclab.models.bert4rec import BERT4Rec, BERT4RecConfig
 from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig, gru_step
+from reclab.models.hstu import HSTUBlock, hstu_attention
 from reclab.models.masks import attention_mask, causal_mask, padding_mask
 from reclab.models.matrix_factorization import MatrixFactorization, MatrixFactorizationConfig
 from reclab.models.multi_head import multi_head_attention
@@ -38,8 +45,11 @@ from reclab.models.user_item import UserItemModel
 __all__ = [
     "MODELS",
     "AdditiveAttentionPooling",
+    "BERT4Rec",
+    "BERT4RecConfig",
     "GRU4Rec",
     "GRU4RecConfig",
+    "HSTUBlock",
     "IncompatibleModelError",
     "LearnedPositionEmbedding",
     "MarkovChain",
@@ -64,6 +74,7 @@ __all__ = [
     "coerce_config",
     "dot_scores",
     "gru_step",
+    "hstu_attention",
     "masked_softmax",
     "model_spec",
     "multi_head_attention",

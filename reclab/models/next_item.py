@@ -3,8 +3,9 @@ r"""What the trained sequence models share: an encoder of histories and a dot-pr
 A next-item model maps a left-padded history :math:`(s_1, \dots, s_L)` to hidden states
 :math:`\mathbf{h}_1, \dots, \mathbf{h}_L` and scores item :math:`i` after position :math:`t` with
 :math:`s_t(i) = \mathbf{h}_t^\top \mathbf{w}_i + b_i` (:func:`reclab.models.dot_scores` plus an
-optional item bias). Subclasses (:class:`~reclab.models.SASRec`, :class:`~reclab.models.GRU4Rec`)
-implement only :meth:`NextItemModel.encode` and :meth:`NextItemModel.output_table`.
+optional item bias). Subclasses (:class:`~reclab.models.SASRec`, :class:`~reclab.models.GRU4Rec`,
+:class:`~reclab.models.BERT4Rec`) implement only :meth:`NextItemModel.encode` and
+:meth:`NextItemModel.output_table`.
 
 Calling the model gives what the losses of :mod:`reclab.losses` take:
 
@@ -81,6 +82,10 @@ class NextItemModel(keras.Model):
     config_class: type = object
     #: Sequence models learn from histories (see :class:`~reclab.models.Scorer`).
     reads = "histories"
+    #: What :func:`reclab.training.fit` trains it to predict: ``"next-item"`` (causal windows,
+    #: :func:`reclab.data.causal_dataset`) or ``"cloze"`` (hidden items,
+    #: :func:`reclab.data.cloze_dataset`; :class:`~reclab.models.BERT4Rec`).
+    task = "next-item"
 
     @classmethod
     def resolve_config(cls, config: Any) -> Any:

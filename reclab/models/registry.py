@@ -8,7 +8,7 @@ line below; ``python -m reclab train --model NAME`` and :func:`reclab.training.f
 
 Example:
     >>> sorted(MODELS)
-    ['gru4rec', 'markov', 'mf', 'neumf', 'pop', 'sasrec']
+    ['bert4rec', 'gru4rec', 'markov', 'mf', 'neumf', 'pop', 'sasrec']
     >>> build_model("sasrec", num_items=10, config={"max_len": 4, "dim": 8}).config.max_len
     4
 """
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from reclab.models.baselines import MarkovChain, Popularity
+from reclab.models.bert4rec import BERT4Rec, BERT4RecConfig
 from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig
 from reclab.models.matrix_factorization import MatrixFactorization, MatrixFactorizationConfig
 from reclab.models.neumf import NeuMF, NeuMFConfig
@@ -43,6 +44,8 @@ class ModelSpec:
             whose keyword arguments are given by ``defaults``.
         defaults: keyword arguments of a count model (e.g. Markov's ``popularity_weight``).
         paper: the paper's configuration (``--paper``), or ``None``.
+        paper_training: the paper's :class:`~reclab.training.TrainingConfig` fields for
+            ``--paper``; ``None`` means ``TrainingConfig.paper()`` (SASRec's training).
         flags: command-line flag -> configuration field (``{"dim": "mf_dim"}``); a flag not
             listed does not apply to the model.
     """
@@ -55,6 +58,7 @@ class ModelSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     paper: Callable[[], Any] | None = None
     flags: Mapping[str, str] = field(default_factory=dict)
+    paper_training: Mapping[str, Any] | None = None
 
     @property
     def trainable(self) -> bool:
@@ -154,5 +158,18 @@ register_model(
         SASRecConfig,
         paper=SASRecConfig.paper,
         flags=_SEQUENCE_FLAGS,
+    )
+)
+register_model(
+    ModelSpec(
+        "bert4rec",
+        lambda n, u, c: BERT4Rec(n, c),
+        BERT4Rec,
+        "bidirectional self-attention, trained to fill in hidden items (Sun et al. 2019)",
+        BERT4RecConfig,
+        paper=BERT4RecConfig.paper,
+        flags={**_SEQUENCE_FLAGS, "mask_prob": "mask_prob"},
+        # Adam 1e-4 (beta_2 0.999), batch 256; its weight decay and linear decay are not used.
+        paper_training={"learning_rate": 1e-4, "beta_2": 0.999, "batch_size": 256},
     )
 )

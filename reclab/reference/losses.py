@@ -146,3 +146,15 @@ def shared_negative_losses(
         else:
             raise ValueError(f"shared_negative_losses: unknown loss {loss!r}")
     return out
+
+
+def cloze_cross_entropy(labels, logits, padding_id=0):
+    """Mean over the hidden positions t (label != padding) of -s_t(label) + log sum_j exp s_t(j),
+    j over the items (the padding column left out)."""
+    labels, s = np.asarray(labels), np.asarray(logits, np.float64)
+    losses = []
+    for position in zip(*np.nonzero(labels != padding_id), strict=True):
+        scores, hidden = s[position], labels[position]
+        items = [j for j in range(len(scores)) if j != padding_id]
+        losses.append(-scores[hidden] + np.log(sum(np.exp(scores[j]) for j in items)))
+    return float(np.mean(losses)) if losses else 0.0

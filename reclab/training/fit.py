@@ -1,7 +1,8 @@
 """Train any model of the book with one call: the protocol, the callbacks and resume built in.
 
 :func:`fit` trains a sequence model (:class:`~reclab.models.SASRec`,
-:class:`~reclab.models.GRU4Rec`: next-item windows), a model with user vectors
+:class:`~reclab.models.GRU4Rec`: next-item windows; :class:`~reclab.models.BERT4Rec`: masked
+items, :func:`~reclab.data.cloze_dataset`), a model with user vectors
 (:class:`~reclab.models.MatrixFactorization`, :class:`~reclab.models.NeuMF`: (user, item)
 events) or a count model (:class:`~reclab.models.Popularity`, :class:`~reclab.models.MarkovChain`:
 counted once) on the same :class:`~reclab.data.NextItemData`, with the same machinery: the
@@ -27,7 +28,7 @@ import keras
 import numpy as np
 
 from reclab.data.batching import causal_arrays, training_windows
-from reclab.data.datasets import causal_dataset, pair_dataset
+from reclab.data.datasets import causal_dataset, cloze_dataset, pair_dataset
 from reclab.data.negatives import ExcludedItems, item_weights
 from reclab.data.prepared import EvaluationSet, NextItemData
 from reclab.data.sequences import Sequences
@@ -294,10 +295,35 @@ def _dataset(
     if model.reads == "histories":
         if sharing == "in-batch":
             common["negative_weights"] = None  # the batch's targets are the proposal
-        dataset = causal_dataset(rows, max_len=model.max_len, sharing=sharing, **common)
+        if _is_cloze(model):
+            dataset = cloze_dataset(
+                rows,
+                max_len=model.max_len,
+                mask_prob=model.config.mask_prob,
+                last_item_mask_prob=model.config.last_item_mask_prob,
+                sharing=sharing,
+                **common,
+            )
+        else:
+            dataset = causal_dataset(rows, max_len=model.max_len, sharing=sharing, **common)
         return dataset, negatives
     users = np.repeat(sequences.users, sequences.lengths)  # one row per training event
     return pair_dataset(users, sequences.items, **common), negatives
+
+
+def _is_cloze(model: Any) -> bool:
+    """Whether ``model`` learns to fill in hidden items (``model.task == "cloze"``)."""
+    return getattr(model, "task", "next-item") == "cloze"
+
+
+def _training_rows(model: Any, sequences: Sequences, config: TrainingConfig) -> Sequences:
+    """What the batches are cut from: windows of ``L + 1`` items for next-item training (inputs
+    and targets), of ``L`` for cloze training; the sequences themselves without windows."""
+    if model.reads != "histories" or not config.windows:
+        return sequences
+    if _is_cloze(model):
+        return training_windows(sequences, model.max_len - 1)  # windows of L items
+    return training_windows(sequences, model.max_len)
 
 
 def _fit_keras(
@@ -317,9 +343,13 @@ def _fit_keras(
     sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)
     weights = negative_weights(sampling, counts)
-    rows = sequences  # what the batches are cut from: windows of L + 1 items for sequences
-    if model.reads == "histories" and config.windows:
-        rows = training_windows(sequences, model.max_len)
+    rows = _training_rows(model, sequences, config)
+    if config.negative_sharing == "in-batch" and _is_cloze(model):
+        raise ValueError(
+            f"fit: {type(model).__name__} learns hidden items; in-batch negatives would need "
+            "the frequency of hidden items as their log-Q proposal, which is not implemented; "
+            "use negative_sharing='per-position' or 'shared'"
+        )
     if config.negative_sharing == "in-batch" and model.reads == "histories":
         sampling = "batch-targets"
         weights = target_weights(rows, model.max_len, num_items)

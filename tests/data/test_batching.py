@@ -68,6 +68,28 @@ def test_cloze_mask_hides_items_and_always_leaves_a_target() -> None:
         cloze_mask(padded, mask, mask_prob=1.5, mask_token=51, rng=np.random.default_rng(0))
 
 
+def test_cloze_mask_can_hide_only_the_latest_item_of_a_fraction_of_rows() -> None:
+    padded, mask = left_pad(SEQS, 4)
+    last = cloze_mask(padded, mask, mask_prob=0.9, mask_token=51, rng=np.random.default_rng(0),
+                      last_item_prob=1.0)  # fmt: skip
+    assert last["label_mask"].sum(axis=1).tolist() == [1, 1, 1, 1]
+    assert last["label_mask"][:, -1].all()
+    rows, length = 4000, 6
+    inputs = np.tile(np.arange(1, length + 1), (rows, 1))
+    some = cloze_mask(inputs, inputs > 0, mask_prob=0.9, mask_token=51,
+                      rng=np.random.default_rng(1), last_item_prob=0.25)  # fmt: skip
+    only_last = some["label_mask"][:, -1] & (some["label_mask"].sum(axis=1) == 1)
+    # P(only the last) = q + (1 - q) * 0.9 * 0.1 ** 5
+    assert only_last.mean() == pytest.approx(0.25, abs=0.03)
+    none = cloze_mask(padded, mask, mask_prob=0.5, mask_token=51, rng=np.random.default_rng(0))
+    zero = cloze_mask(padded, mask, mask_prob=0.5, mask_token=51, rng=np.random.default_rng(0),
+                      last_item_prob=0.0)  # fmt: skip
+    np.testing.assert_array_equal(none["inputs"], zero["inputs"])  # q = 0: the old draws
+    with pytest.raises(ValueError, match="last_item_prob=2"):
+        cloze_mask(padded, mask, mask_prob=0.5, mask_token=51, rng=np.random.default_rng(0),
+                   last_item_prob=2)  # fmt: skip
+
+
 def test_evaluation_arrays_history_to_held_out_item(caplog) -> None:
     targets = pd.DataFrame({"user_id": [4, 1, 9], "item_id": [8, 6, 1]})
     with caplog.at_level("INFO", logger="reclab.data.batching"):

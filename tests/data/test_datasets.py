@@ -163,13 +163,58 @@ def test_rating_dataset_keeps_the_last_batch_short() -> None:
     assert shapes == [(2,), (1,)]
 
 
-def test_cloze_dataset_uses_mask_token_n_plus_one() -> None:
-    out = [{k: v.numpy() for k, v in b.items()} for b in cloze_dataset(
-        SEQS, max_len=4, batch_size=3, num_items=50, seed=1)]  # fmt: skip
-    assert [b["inputs"].shape for b in out] == [(3, 4), (1, 4)]
-    for b in out:
-        assert (b["inputs"][b["label_mask"]] == 51).all()
-        assert b["label_mask"].any(axis=1).all()
+def test_cloze_dataset_hides_items_behind_token_n_plus_one() -> None:
+    out = batches(cloze_dataset(SEQS, max_len=4, batch_size=3, num_items=50, seed=1))
+    assert [tuple(x.shape) for x, _ in out] == [(3, 4), (3, 4)]  # padded to the batch size
+    x = np.concatenate([x.numpy() for x, _ in out])
+    y = np.concatenate([y.numpy() for _, y in out])
+    hidden = y > 0
+    assert (x[hidden] == 51).all() and (x[~hidden] <= 50).all()
+    assert hidden[:4].any(axis=1).all() and not hidden[4:].any()  # 4 rows, then padding
+    assert not (x[4:] != 0).any()
+
+
+def test_cloze_dataset_is_a_function_of_seed_and_epoch() -> None:
+    epoch = [0]
+
+    def make(seed):
+        return cloze_dataset(
+            SEQS, max_len=4, batch_size=2, num_items=50, seed=seed, epoch=lambda: epoch[0]
+        )
+
+    def arrays(dataset):
+        return [np.stack([x.numpy(), y.numpy()]) for x, y in dataset]
+
+    first = arrays(make(0))
+    assert all(np.array_equal(a, b) for a, b in zip(first, arrays(make(0)), strict=True))
+    epoch[0] = 1
+    later = arrays(make(0))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, later, strict=True))
+    epoch[0] = 0
+    assert all(np.array_equal(a, b) for a, b in zip(first, arrays(make(0)), strict=True))
+
+
+def test_cloze_dataset_can_hide_only_the_latest_item() -> None:
+    out = batches(cloze_dataset(SEQS, max_len=4, batch_size=4, num_items=50, mask_prob=0.9,
+                                last_item_mask_prob=1.0, shuffle=False))  # fmt: skip
+    y = out[0][1].numpy()
+    assert (y[:, :-1] == 0).all() and y[:, -1].tolist() == [5, 7, 8, 6]
+
+
+def test_cloze_dataset_negatives_are_drawn_for_the_hidden_items() -> None:
+    x, c = batches(cloze_dataset(SEQS, max_len=4, batch_size=4, num_items=50,
+                                 num_negatives=3, seed=2))[0]  # fmt: skip
+    inputs, candidates = x["inputs"].numpy(), c.numpy()
+    assert candidates.shape == (4, 4, 4)
+    hidden = candidates[..., 0] > 0
+    assert (inputs[hidden] == 51).all()
+    assert (candidates[hidden][:, 1:] != candidates[hidden][:, :1]).all()
+    x, c = batches(cloze_dataset(SEQS, max_len=4, batch_size=4, num_items=50,
+                                 num_negatives=3, sharing="shared", seed=2))[0]  # fmt: skip
+    assert sorted(x) == ["inputs", "negatives", "positives"] and tuple(c.shape) == (4, 4, 4)
+    assert np.array_equal(x["positives"].numpy(), c.numpy()[..., 0])
+    with pytest.raises(ValueError, match=r"mask_prob=1\.5"):
+        cloze_dataset(SEQS, max_len=4, batch_size=2, num_items=50, mask_prob=1.5)
 
 
 def test_evaluation_dataset_batches_in_order() -> None:

@@ -8,6 +8,7 @@ import pytest
 from reclab import models
 
 SMALL = {
+    "bert4rec": {"max_len": 6, "dim": 8, "num_blocks": 2, "ff_dim": 12},
     "sasrec": {"max_len": 6, "dim": 8, "num_blocks": 2, "ff_dim": 12},
     "gru4rec": {"max_len": 6, "dim": 8, "hidden": 6, "num_layers": 2},
     "mf": {"dim": 4},
