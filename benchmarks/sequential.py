@@ -171,16 +171,6 @@ def matmul_flops(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
-def step_flops(batch, length, dim, blocks, ff_dim, n_ids, negatives):
-    """Analytic FLOPs of one SASRec training step (forward + backward = 3 x forward matmuls)."""
-    tokens = batch * length
-    per_block = (
-        tokens * (4 * 2 * dim * dim + 2 * 2 * dim * ff_dim) + batch * 2 * 2 * length**2 * dim
-    )
-    scores = tokens * 2 * dim * (n_ids if negatives == 0 else 1 + negatives)
-    return 3 * (blocks * per_block + scores)
-
-
 def part_speed(steps: int = 12):
     import keras
 
@@ -192,6 +182,7 @@ def part_speed(steps: int = 12):
         preprocess,
         training_windows,
     )
+    from reclab.evaluation.scaling import step_flops  # the one analytic count, tested there
     from reclab.models import SASRec, SASRecConfig
     from reclab.training import OBJECTIVES, TrainingConfig, make_loss, negative_weights
 

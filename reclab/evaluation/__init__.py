@@ -32,11 +32,18 @@ from reclab.evaluation.sampled_ranking import (
     evaluate_sampled_ranking,
     sample_candidates,
 )
+from reclab.evaluation.scaling import (
+    PowerLaw,
+    fit_power_law,
+    next_item_cross_entropy,
+    step_flops,
+)
 
 __all__ = [
     "DEFAULT_METRICS",
     "SAMPLING",
     "TARGET_KINDS",
+    "PowerLaw",
     "RankingProtocol",
     "UserMetrics",
     "bootstrap_ci",
@@ -44,10 +51,13 @@ __all__ = [
     "evaluate_full_ranking",
     "evaluate_model",
     "evaluate_sampled_ranking",
+    "fit_power_law",
     "metric_key",
+    "next_item_cross_entropy",
     "paired_bootstrap_ci",
     "per_user_metrics",
     "results_table",
     "sample_candidates",
     "score_users",
+    "step_flops",
 ]
