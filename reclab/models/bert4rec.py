@@ -157,7 +157,7 @@ class BERT4Rec(NextItemModel):
     ``model(ids)`` with ids ``(B, L)`` (the mask token allowed) returns logits
     ``(B, L, N + 1)`` at every position, so the mask token is never a column;
     ``model({"inputs": ids, "candidates": c})`` with ``c`` ``(B, L, C)`` returns ``(B, L, C)``.
-    :meth:`score` appends the mask token after each history and returns the ``(B, N + 1)``
+    ``score`` appends the mask token after each history and returns the ``(B, N + 1)``
     scores at it. :func:`reclab.training.fit` trains it on
     :func:`reclab.data.cloze_dataset` batches (its :attr:`task` is ``"cloze"``).
 

@@ -211,7 +211,8 @@ class HSTUBlock(keras.layers.Layer):
 
     @property
     def num_distances(self) -> int:
-        """Bias scalars per head: :math:`L_{\\max}` (causal) or :math:`2L_{\\max} - 1`."""
+        """The number of bias scalars per head, :math:`L_{\\max}`, or :math:`2L_{\\max} - 1`
+        without the causal mask."""
         return self.max_length if self.causal else 2 * self.max_length - 1
 
     def build(self, input_shape: tuple) -> None:
