@@ -112,6 +112,21 @@ def test_bert4rec_trains_evaluates_and_recommends(tmp_path, capsys):
     assert status == 0 and len(stdout.strip().splitlines()) == 5, err
 
 
+@pytest.mark.slow
+def test_hstu_trains_and_reloads_with_its_blocks(tmp_path, capsys):
+    out = tmp_path / "hstu"
+    argv = ["train", "--model", "hstu", "--dataset", "synthetic-toy", *TINY_SASREC]
+    status, stdout, err = run(capsys, *argv, "--out", out)
+    assert status == 0 and "hstu on synthetic-toy: test HR@10" in stdout, err
+    config = json.loads((out / "config.json").read_text())
+    assert config["architecture"]["block"] == "hstu"
+    status, stdout, err = run(capsys, "evaluate", out)
+    saved = json.loads((out / "metrics.json").read_text())["test"]
+    assert status == 0 and json.loads(stdout)["test"]["NDCG@10"] == pytest.approx(
+        saved["NDCG@10"], abs=1e-6
+    )
+
+
 def test_paper_settings_are_each_models_own():
     from reclab.cli import _model_config, _training_config, build_parser
     from reclab.models import BERT4RecConfig, model_spec

@@ -8,7 +8,7 @@ line below; ``python -m reclab train --model NAME`` and :func:`reclab.training.f
 
 Example:
     >>> sorted(MODELS)
-    ['bert4rec', 'gru4rec', 'markov', 'mf', 'neumf', 'pop', 'sasrec']
+    ['bert4rec', 'gru4rec', 'hstu', 'markov', 'mf', 'neumf', 'pop', 'sasrec']
     >>> build_model("sasrec", num_items=10, config={"max_len": 4, "dim": 8}).config.max_len
     4
 """
@@ -46,6 +46,8 @@ class ModelSpec:
         paper: the paper's configuration (``--paper``), or ``None``.
         paper_training: the paper's :class:`~reclab.training.TrainingConfig` fields for
             ``--paper``; ``None`` means ``TrainingConfig.paper()`` (SASRec's training).
+        config_defaults: fields set on ``config_class()`` before any change, when one class
+            serves two registered models (``hstu`` is SASRec with ``block="hstu"``).
         flags: command-line flag -> configuration field (``{"dim": "mf_dim"}``); a flag not
             listed does not apply to the model.
     """
@@ -59,6 +61,7 @@ class ModelSpec:
     paper: Callable[[], Any] | None = None
     flags: Mapping[str, str] = field(default_factory=dict)
     paper_training: Mapping[str, Any] | None = None
+    config_defaults: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def trainable(self) -> bool:
@@ -75,7 +78,7 @@ class ModelSpec:
             return {**self.defaults, **changes}
         if paper and self.paper is None:
             raise ValueError(f"model {self.name!r} has no paper configuration")
-        base = self.paper() if paper else self.config_class()
+        base = self.paper() if paper else replace(self.config_class(), **self.config_defaults)
         names = {f.name for f in fields(self.config_class)}
         unknown = set(changes) - names
         if unknown:
@@ -171,5 +174,17 @@ register_model(
         flags={**_SEQUENCE_FLAGS, "mask_prob": "mask_prob"},
         # Adam 1e-4 (beta_2 0.999), batch 256; its weight decay and linear decay are not used.
         paper_training={"learning_rate": 1e-4, "beta_2": 0.999, "batch_size": 256},
+    )
+)
+register_model(
+    ModelSpec(
+        "hstu",
+        lambda n, u, c: SASRec(n, c),
+        SASRec,
+        "SASRec with HSTU blocks: pointwise SiLU attention with gating, no softmax "
+        "(Zhai et al. 2024)",
+        SASRecConfig,
+        flags=_SEQUENCE_FLAGS,
+        config_defaults={"block": "hstu"},
     )
 )

@@ -10,6 +10,7 @@ from reclab import models
 SMALL = {
     "bert4rec": {"max_len": 6, "dim": 8, "num_blocks": 2, "ff_dim": 12},
     "sasrec": {"max_len": 6, "dim": 8, "num_blocks": 2, "ff_dim": 12},
+    "hstu": {"max_len": 6, "dim": 8, "num_blocks": 2},
     "gru4rec": {"max_len": 6, "dim": 8, "hidden": 6, "num_layers": 2},
     "mf": {"dim": 4},
     "neumf": {"mf_dim": 4, "mlp_layers": (8, 6, 4)},
@@ -33,6 +34,15 @@ def test_every_registered_model_scores_the_catalogue():
             model.fit(histories)
         scores = model.score(histories, np.array([1, 2]))
         assert scores.shape == (2, 7) and np.isneginf(scores[:, 0]).all(), name
+
+
+def test_hstu_is_sasrec_with_hstu_blocks_unless_told_otherwise():
+    spec = models.model_spec("hstu")
+    assert spec.make_config().block == "hstu"
+    assert spec.make_config({"dim": 16}) == models.SASRecConfig(dim=16, block="hstu")
+    assert models.model_spec("sasrec").make_config().block == "transformer"
+    model = models.build_model("hstu", num_items=5, config={"max_len": 4, "dim": 8})
+    assert model.config.block == "hstu"
 
 
 def test_unknown_names_and_fields_are_reported():
