@@ -21,6 +21,7 @@ _TOPICS = (
     "attention",
     "embeddings",
     "training",
+    "scaling",
 )
 
 __all__: list[str] = []

@@ -1,4 +1,5 @@
-"""Figures of training: learning curves (loss and validation metric per epoch), loss comparisons."""
+"""Figures of training: learning curves (loss and validation metric per epoch or per second), loss
+comparisons, and what each position of a sequence is trained to predict."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from matplotlib.figure import Figure
 
 from reclab.plotting.style import FIGSIZE
 
-__all__ = ["learning_curves", "quality_and_time"]
+__all__ = ["learning_curves", "quality_and_time", "quality_over_time", "training_tasks"]
 
 
 def _column(history: Any, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -95,3 +96,92 @@ def quality_and_time(
     ax.set(xlabel="seconds per training epoch (log scale)", ylabel=quality_label, title=title)
     ax.margins(x=0.25, y=0.2)
     return ax
+
+
+def quality_over_time(
+    curves: Mapping[str, Sequence[Any]],
+    *,
+    title: str,
+    ylabel: str = "validation NDCG@10",
+    references: Mapping[str, float] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Quality against training seconds: one colour per model, one line per run (seed).
+
+    Args:
+        curves: ``{model: [run, ...]}``, each run an array-like of ``(seconds, value)`` rows
+            (e.g. cumulative training seconds and validation NDCG@10 after each epoch).
+        title: the title (say what to notice).
+        ylabel: the vertical axis label.
+        references: ``{name: value}`` drawn as dashed horizontal lines (e.g. a baseline).
+        ax: where to draw; a new ``"line"``-sized figure when ``None``.
+    """
+    if not curves:
+        raise ValueError("quality_over_time: curves is empty; pass {model: [runs]}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGSIZE["line"])
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, (name, runs) in enumerate(curves.items()):
+        colour = colours[index % len(colours)]
+        for run_index, run in enumerate(runs):
+            points = np.asarray(run, dtype=np.float64).reshape(-1, 2)
+            label = name if run_index == 0 else None
+            ax.plot(points[:, 0], points[:, 1], color=colour, alpha=0.85, label=label)
+    for index, (name, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color="0.35", linestyle=("--", ":", "-.")[index % 3], label=name)
+    ax.set(xlabel="training seconds", ylabel=ylabel, title=title)
+    ax.legend(frameon=False)
+    return ax
+
+
+def training_tasks(
+    tasks: Mapping[str, tuple[Sequence[str], Sequence[str]]],
+    *,
+    title: str,
+) -> Figure:
+    """What each position reads and what it is trained to predict, one panel per objective.
+
+    Args:
+        tasks: ``{objective: (inputs, targets)}``, two equally long lists of labels per
+            objective: the token each position reads (e.g. an item, ``"[mask]"``) and the item it
+            is trained to predict (``""``: no target at that position).
+        title: the figure title (say what to notice).
+
+    Positions with a target are shaded; an arrow joins each position's input to its target.
+    """
+    if not tasks:
+        raise ValueError("training_tasks: tasks is empty; pass {objective: (inputs, targets)}")
+    for name, (inputs, targets) in tasks.items():
+        if len(inputs) != len(targets):
+            raise ValueError(
+                f"training_tasks: {name!r} has {len(inputs)} inputs and {len(targets)} targets; "
+                "expected one target label (or '') per input"
+            )
+    width = max(len(inputs) for inputs, _ in tasks.values())
+    fig, axes = plt.subplots(
+        len(tasks), 1, figsize=(max(6.4, 1.15 * width), 1.9 * len(tasks)), squeeze=False
+    )
+    shade = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
+    for ax, (name, (inputs, targets)) in zip(axes[:, 0], tasks.items(), strict=True):
+        for t, (token, target) in enumerate(zip(inputs, targets, strict=True)):
+            ax.add_patch(plt.Rectangle((t + 0.05, 0.05), 0.9, 0.9, fill=False, lw=1))
+            ax.text(t + 0.5, 0.5, token, ha="center", va="center", fontsize=9)
+            if target:
+                ax.add_patch(plt.Rectangle((t + 0.05, 1.55), 0.9, 0.9, color=shade, alpha=0.25))
+                ax.text(t + 0.5, 2.0, target, ha="center", va="center", fontsize=9)
+                ax.annotate(
+                    "", xy=(t + 0.5, 1.5), xytext=(t + 0.5, 1.0),
+                    arrowprops={"arrowstyle": "->", "color": "0.3"},
+                )  # fmt: skip
+        ax.set_xlim(0, width)
+        ax.set_ylim(0, 2.5)
+        ax.set_yticks([0.5, 2.0], ["reads", "predicts"])
+        ax.set_xticks(np.arange(width) + 0.5, [f"t={t + 1}" for t in range(width)])
+        ax.tick_params(length=0)
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_title(name, loc="left")
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.text
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -37,3 +38,32 @@ def test_quality_and_time():
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="one of each"):
         plotting.quality_and_time(["x"], [0.1, 0.2], [1.0], quality_label="q", title="t")
+
+
+def test_quality_over_time_draws_every_run_and_reference():
+    curves = {"a": [[(1, 0.1), (2, 0.2)], [(1, 0.15), (3, 0.25)]], "b": [[(2, 0.05), (4, 0.3)]]}
+    ax = plotting.quality_over_time(curves, title="t", references={"markov": 0.12})
+    assert len(ax.lines) == 4 and ax.lines[1].get_xdata().tolist() == [1.0, 3.0]
+    assert ax.lines[0].get_color() == ax.lines[1].get_color() != ax.lines[2].get_color()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "markov"]
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="empty"):
+        plotting.quality_over_time({}, title="t")
+
+
+def test_training_tasks_shades_only_positions_with_a_target():
+    tasks = {
+        "causal": (["A", "B", "C"], ["B", "C", "D"]),
+        "cloze": (["A", "[mask]", "C"], ["", "B", ""]),
+    }
+    fig = plotting.training_tasks(tasks, title="t")
+    causal, cloze = fig.axes
+
+    def arrows(ax):
+        return [t for t in ax.texts if isinstance(t, matplotlib.text.Annotation)]
+
+    assert len(arrows(causal)) == 3 and len(arrows(cloze)) == 1
+    assert "[mask]" in [t.get_text() for t in cloze.texts]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one target label"):
+        plotting.training_tasks({"x": (["A"], [])}, title="t")
