@@ -394,7 +394,7 @@ def _training_config(args: argparse.Namespace, spec: Any) -> Any:
 
     from reclab.training import TrainingConfig
 
-    base = TrainingConfig()
+    base = TrainingConfig(**spec.training)
     if args.paper:
         base = (
             TrainingConfig.paper()

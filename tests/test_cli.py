@@ -149,6 +149,21 @@ def test_paper_settings_are_each_models_own():
     assert settings("sasrec")[1].loss == "bce"
 
 
+def test_bert4rec_trains_with_its_own_defaults_and_flags_still_win():
+    from reclab.cli import _training_config, build_parser
+    from reclab.models import model_spec
+
+    def training(*flags):
+        argv = ["train", "--model", "bert4rec", "--dataset", "synthetic-toy", *flags, "--out", "o"]
+        args = build_parser().parse_args(argv)
+        args.show_bar = False
+        return _training_config(args, model_spec("bert4rec"))
+
+    assert (training().batch_size, training().learning_rate, training().patience) == (32, 2e-3, 30)
+    assert training("--batch-size", "64").batch_size == 64
+    assert training("--paper").batch_size == 256
+
+
 @pytest.mark.slow
 def test_matrix_factorisation_uses_every_flag_and_the_seed(tmp_path, capsys):
     # Regression: --model mf ignored --batch-size, --loss, --max-seconds and --patience, capped

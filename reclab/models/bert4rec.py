@@ -9,7 +9,7 @@ normalised as in the official code,
 
     \mathbf{x}_t = \operatorname{LN}\bigl(\mathbf{e}_{s_t} + \mathbf{p}_t\bigr),
 
-followed by dropout and :math:`B` bidirectional post-norm
+followed by dropout and :math:`B` bidirectional (by default pre-norm; the paper's post-norm)
 :class:`~reclab.models.TransformerBlock` s (no causal mask; padded keys masked). The output layer
 is the paper's eq. (7): a GELU projection and the dot product with the **same** item table, plus
 an output bias,
@@ -33,6 +33,8 @@ is appended after the history (the oldest item is dropped when the history alrea
 
 The paper (§3, §4.3) and its code: github.com/FeiSun/BERT4Rec. Deliberate differences:
 
+- pre-norm blocks and :math:`\rho = 0.6` by default (``BERT4RecConfig.paper()`` has the
+  paper's post-norm and :math:`\rho`), chosen on validation for a CPU budget;
 - items are hidden independently with probability :math:`\rho` (:func:`reclab.data.cloze_mask`;
   a row with none hidden hides its latest item), where the official code hides exactly
   :math:`\operatorname{round}(\rho T)` items, at most ``max_predictions_per_seq``;
@@ -85,7 +87,13 @@ _PAPER = {
 class BERT4RecConfig:
     """BERT4Rec's architecture and masking. Defaults are the book's; the paper's values are named.
 
-    The defaults are sized for 2 CPU cores and have **not** been selected on validation yet.
+    The defaults are sized for 2 CPU cores. ``norm_first`` and ``mask_prob`` (and the command
+    line's training settings for the model: batch 32, learning rate 0.002, patience 30) were
+    chosen on MovieLens latest-small's *validation* split, one seed, 2026-12-03: with the
+    paper's post-norm blocks, :math:`\rho = 0.2`, batch 128 and learning rate 0.005 or 0.001,
+    validation NDCG@10 stayed at popularity's level (0.018-0.022) for 16-26 epochs; pre-norm,
+    :math:`\rho = 0.5` and batch 32 reached 0.051 in 100 s, :math:`\rho = 0.6` 0.053 in
+    300 s; dropout 0.4 with last-item rows 0.25 was worse (0.045).
 
     Attributes:
         max_len: :math:`L`, including the mask token appended at recommendation time (so a
@@ -98,9 +106,11 @@ class BERT4RecConfig:
         dropout: dropout on the input, the attention weights and inside the blocks. Paper: 0.1
             (the official ML-1M configuration file has 0.2). Default 0.2.
         activation: the feed-forward non-linearity (and the projection's). Paper: GELU.
-        norm_first: pre-norm blocks; the paper's are post-norm (False), as BERT's.
+        norm_first: pre-norm blocks; the paper's are post-norm (False), as BERT's. Default
+            True: post-norm learned too slowly for a CPU budget.
         mask_prob: :math:`\\rho`, the probability of hiding each item in training. Paper: 0.2
-            on ML-1M and ML-20M, 0.4 on Steam, 0.6 on Beauty. Default 0.2.
+            on ML-1M and ML-20M, 0.4 on Steam, 0.6 on Beauty. Default 0.6: more targets per
+            step, which a short budget needs.
         last_item_mask_prob: the probability that a training row hides only its latest item
             (the paper's §3.6 extra samples). The paper gives no value; the official code's
             fraction is :math:`1/11` (the default).
@@ -113,8 +123,8 @@ class BERT4RecConfig:
     ff_dim: int | None = None
     dropout: float = 0.2
     activation: str = "gelu"
-    norm_first: bool = False
-    mask_prob: float = 0.2
+    norm_first: bool = True
+    mask_prob: float = 0.6
     last_item_mask_prob: float = OFFICIAL_LAST_ITEM_FRACTION
 
     @classmethod
@@ -127,7 +137,7 @@ class BERT4RecConfig:
                 f"BERT4RecConfig.paper: dataset={dataset!r}; the paper reports {sorted(_PAPER)}"
             )
         max_len, mask_prob = _PAPER[dataset]
-        return cls(max_len=max_len, dim=64, dropout=0.1, mask_prob=mask_prob)
+        return cls(max_len=max_len, dim=64, dropout=0.1, norm_first=False, mask_prob=mask_prob)
 
     def __post_init__(self) -> None:
         where = "BERT4RecConfig"

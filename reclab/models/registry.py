@@ -48,6 +48,9 @@ class ModelSpec:
             ``--paper``; ``None`` means ``TrainingConfig.paper()`` (SASRec's training).
         config_defaults: fields set on ``config_class()`` before any change, when one class
             serves two registered models (``hstu`` is SASRec with ``block="hstu"``).
+        training: the model's own :class:`~reclab.training.TrainingConfig` defaults, where
+            they differ from the package's (selected on validation); the command line starts
+            from them unless ``--paper``, and a flag still overrides each.
         flags: command-line flag -> configuration field (``{"dim": "mf_dim"}``); a flag not
             listed does not apply to the model.
     """
@@ -62,6 +65,7 @@ class ModelSpec:
     flags: Mapping[str, str] = field(default_factory=dict)
     paper_training: Mapping[str, Any] | None = None
     config_defaults: Mapping[str, Any] = field(default_factory=dict)
+    training: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def trainable(self) -> bool:
@@ -174,6 +178,8 @@ register_model(
         flags={**_SEQUENCE_FLAGS, "mask_prob": "mask_prob"},
         # Adam 1e-4 (beta_2 0.999), batch 256; its weight decay and linear decay are not used.
         paper_training={"learning_rate": 1e-4, "beta_2": 0.999, "batch_size": 256},
+        # Selected on validation (see BERT4RecConfig): small batches, more steps per second.
+        training={"batch_size": 32, "learning_rate": 2e-3, "patience": 30},
     )
 )
 register_model(
