@@ -37,9 +37,10 @@ RESULTS = ROOT / "benchmarks" / "results" / "seeds.json"
 DATASET = "ml-latest-small"
 
 
-def train(model: str, seed: int, out: Path) -> dict:
+def train(model: str, seed: int, out: Path, *flags: str) -> dict:
+    """``python -m reclab train --model MODEL --dataset ml-latest-small --seed SEED [flags]``."""
     command = [sys.executable, "-m", "reclab", "train", "--model", model, "--dataset", DATASET]
-    command += ["--seed", str(seed), "--offline", "--no-progress", "--out", str(out)]
+    command += ["--seed", str(seed), "--offline", "--no-progress", "--out", str(out), *flags]
     started = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
     metrics = json.loads((out / "metrics.json").read_text())
@@ -50,6 +51,7 @@ def train(model: str, seed: int, out: Path) -> dict:
         "val_NDCG@10": metrics["validation"]["NDCG@10"],
         "epochs": len(training.get("records", [])),
         "best_epoch": training.get("best_epoch"),
+        "train_seconds": float(sum(r["train_seconds"] for r in training.get("records", []))),
         "wall_seconds": time.perf_counter() - started,
     }
 
