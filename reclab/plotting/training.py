@@ -164,7 +164,9 @@ def training_tasks(
     shade = plt.rcParams["axes.prop_cycle"].by_key()["color"][0]
     for ax, (name, (inputs, targets)) in zip(axes[:, 0], tasks.items(), strict=True):
         for t, (token, target) in enumerate(zip(inputs, targets, strict=True)):
-            ax.add_patch(plt.Rectangle((t + 0.05, 0.05), 0.9, 0.9, fill=False, lw=1))
+            ax.add_patch(
+                plt.Rectangle((t + 0.05, 0.05), 0.9, 0.9, fill=False, lw=1, edgecolor="0.5")
+            )
             ax.text(t + 0.5, 0.5, token, ha="center", va="center", fontsize=9)
             if target:
                 ax.add_patch(plt.Rectangle((t + 0.05, 1.55), 0.9, 0.9, color=shade, alpha=0.25))
