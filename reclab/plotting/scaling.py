@@ -8,6 +8,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import NullFormatter
 
 from reclab.plotting.style import FIGSIZE
 
@@ -65,6 +66,7 @@ def scaling_curves(
     for index, (name, value) in enumerate((references or {}).items()):
         ax.axhline(value, color="0.4", linestyle=(":", "-.")[index % 2], label=name)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on a short log range
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(frameon=False, fontsize="small")
     return ax
