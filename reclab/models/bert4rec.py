@@ -90,9 +90,9 @@ class BERT4RecConfig:
     The defaults are sized for 2 CPU cores. ``norm_first`` and ``mask_prob`` (and the command
     line's training settings for the model: batch 32, learning rate 0.002, patience 30) were
     chosen on MovieLens latest-small's *validation* split, one seed, 2026-12-03: with the
-    paper's post-norm blocks, :math:`\rho = 0.2`, batch 128 and learning rate 0.005 or 0.001,
+    paper's post-norm blocks, :math:`\\rho = 0.2`, batch 128 and learning rate 0.005 or 0.001,
     validation NDCG@10 stayed at popularity's level (0.018-0.022) for 16-26 epochs; pre-norm,
-    :math:`\rho = 0.5` and batch 32 reached 0.051 in 100 s, :math:`\rho = 0.6` 0.053 in
+    :math:`\\rho = 0.5` and batch 32 reached 0.051 in 100 s, :math:`\\rho = 0.6` 0.053 in
     300 s; dropout 0.4 with last-item rows 0.25 was worse (0.045).
 
     Attributes:

@@ -73,3 +73,27 @@ def test_raw_docstrings_and_doubled_backslashes_are_fine() -> None:
     assert sphinx_ext.docstring_escape_problem("f", r"The mean :math:`\frac{1}{n}`.") is None
     assert sphinx_ext.docstring_escape_problem("f", "The mean :math:`\\frac{1}{n}`.") is None
     assert sphinx_ext.docstring_escape_problem("f", None) is None
+
+
+def test_no_public_docstring_of_reclab_holds_a_tex_escape() -> None:
+    """Regression: ``:math:`\\rho``` in a non-raw docstring of ``BERT4RecConfig`` became a
+    carriage return, and only the book build (minutes later) noticed."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import reclab
+    from booktools.sphinx_ext import docstring_escape_problem
+
+    problems = []
+    for info in pkgutil.walk_packages(reclab.__path__, "reclab."):
+        module = importlib.import_module(info.name)
+        candidates = [(info.name, module)]
+        for name, obj in vars(module).items():
+            if getattr(obj, "__module__", None) == info.name and not name.startswith("_"):
+                candidates.append((f"{info.name}.{name}", obj))
+                if inspect.isclass(obj):
+                    candidates += [(f"{info.name}.{name}.{m}", v) for m, v in vars(obj).items()
+                                   if not m.startswith("_") and callable(v)]  # fmt: skip
+        problems += [p for n, o in candidates if (p := docstring_escape_problem(n, o.__doc__))]
+    assert problems == []
