@@ -250,3 +250,35 @@ def test_a_missing_mathjax_is_a_problem_that_names_the_script(tmp_path, browser)
     assert len(problems) == 1
     assert problems[0].startswith("page.html: the page has math but MathJax did not load (")
     assert "_static/mathjax/tex-mml-chtml.js answered HTTP 404" in problems[0]
+
+
+class _HangingOnceDriver:
+    """A stand-in WebDriver whose first page wait times out, as Chromium once did in CI."""
+
+    def __init__(self, hangs: int) -> None:
+        self.hangs, self.loads = hangs, 0
+
+    def get(self, url: str) -> None:
+        self.loads += 1
+
+    def execute_async_script(self, script: str) -> dict:
+        from selenium.common.exceptions import TimeoutException
+
+        if self.hangs:
+            self.hangs -= 1
+            raise TimeoutException("script timeout")
+        return {"title": "ok"}
+
+
+def test_a_page_that_hangs_once_is_loaded_again_and_twice_raises() -> None:
+    pytest.importorskip("selenium")
+    from selenium.common.exceptions import TimeoutException
+
+    browser = object.__new__(site_check.Browser)  # no Chromium: the driver is a stand-in
+    browser.driver = _HangingOnceDriver(hangs=1)
+    with pytest.warns(UserWarning, match="did not finish loading"):
+        assert browser.state("http://127.0.0.1/a.html") == {"title": "ok"}
+    assert browser.driver.loads == 2
+    browser.driver = _HangingOnceDriver(hangs=2)
+    with pytest.warns(UserWarning), pytest.raises(TimeoutException):
+        browser.state("http://127.0.0.1/a.html")
