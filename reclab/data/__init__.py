@@ -7,6 +7,7 @@ The path the data takes, one module per step:
 - ``logs``: your own logs: CSV/TSV/Parquet, ``user item`` pairs
 - ``validation``: the interaction schema and its boundary checks
 - ``synthetic``: the synthetic shop with a known next-item distribution
+- ``content``: item content (title words, genres, year) as arrays a model embeds
 - ``preprocessing``: implicit feedback, deduplication, k-core, time order
 - ``idmap``: contiguous ids 1..N (0 = padding) and back
 - ``sequences``: per-user sequences (flat arrays + offsets)
@@ -42,6 +43,7 @@ from reclab.data.cache import (
     fetch_dataset,
     file_sha256,
 )
+from reclab.data.content import ItemContent, item_content
 from reclab.data.idmap import PADDING_ID, UNKNOWN_ITEM, IdMapping, encode_interactions
 from reclab.data.logs import load_interactions, load_user_item_pairs
 from reclab.data.movielens import MOVIELENS, MovieLens, fetch_movielens, load_movielens
@@ -56,6 +58,7 @@ from reclab.data.prepared import (
     EvaluationSet,
     NextItemData,
     has_repeats,
+    next_item_data_from_split,
     prepare_next_item_data,
 )
 from reclab.data.preprocessing import (
@@ -100,6 +103,7 @@ __all__ = [
     "EvaluationSet",
     "ExcludedItems",
     "IdMapping",
+    "ItemContent",
     "MovieLens",
     "NegativeSampler",
     "NextItemData",
@@ -126,6 +130,7 @@ __all__ = [
     "file_sha256",
     "future_leakage",
     "has_repeats",
+    "item_content",
     "item_popularity",
     "item_weights",
     "k_core",
@@ -134,6 +139,7 @@ __all__ = [
     "load_interactions",
     "load_movielens",
     "load_user_item_pairs",
+    "next_item_data_from_split",
     "pair_dataset",
     "popularity_share",
     "prepare_next_item_data",

@@ -38,7 +38,13 @@ from reclab.data.reports import StepReport
 from reclab.data.sequences import Sequences
 from reclab.data.splits import Split, leave_last_out
 
-__all__ = ["EvaluationSet", "NextItemData", "has_repeats", "prepare_next_item_data"]
+__all__ = [
+    "EvaluationSet",
+    "NextItemData",
+    "has_repeats",
+    "next_item_data_from_split",
+    "prepare_next_item_data",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -212,6 +218,18 @@ def prepare_next_item_data(
     split = leave_last_out(interactions, tie_break=tie_break)
     items = IdMapping.fit(split.train["item_id"])
     users = IdMapping.fit(split.train["user_id"])
+    return next_item_data_from_split(split, items, users, tie_break=tie_break)
+
+
+def next_item_data_from_split(
+    split: Split, items: IdMapping, users: IdMapping, *, tie_break: str = "input_order"
+) -> NextItemData:
+    """:func:`prepare_next_item_data` for a raw split and id mappings chosen by the caller.
+
+    Every user of ``split`` must be in ``users`` and every training item in ``items``;
+    ``items`` may hold more items than the training events (a catalogue with items nobody has
+    clicked yet: :func:`reclab.evaluation.cold_start_split`).
+    """
     train = split.train.copy()
     train["item_id"] = items.encode(train["item_id"]).astype(np.int64)
     train["user_id"] = users.encode(train["user_id"]).astype(np.int64)

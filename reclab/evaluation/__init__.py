@@ -6,12 +6,14 @@ exclusion). :func:`evaluate_sampled_ranking` ranks against sampled negatives onl
 misleads (Krichene & Rendle, KDD 2020). Both take a scoring function: a batch of histories or user
 ids -> scores ``(B, n_ids)``, item id 0 being padding. :func:`evaluate_model`,
 :func:`per_user_metrics` and :func:`compare_models` take a model and an evaluation set and add
-bootstrap intervals (:func:`bootstrap_ci`, :func:`paired_bootstrap_ci`).
+bootstrap intervals (:func:`bootstrap_ci`, :func:`paired_bootstrap_ci`). :func:`cold_start_split`
+holds a share of the items out of training, so that models are tested on items nobody clicked.
 """
 
 from __future__ import annotations
 
 from reclab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
+from reclab.evaluation.cold_start import COLD_STRATEGIES, ColdStartData, Shelf, cold_start_split
 from reclab.evaluation.core import (
     DEFAULT_METRICS,
     TARGET_KINDS,
@@ -40,13 +42,17 @@ from reclab.evaluation.scaling import (
 )
 
 __all__ = [
+    "COLD_STRATEGIES",
     "DEFAULT_METRICS",
     "SAMPLING",
     "TARGET_KINDS",
+    "ColdStartData",
     "PowerLaw",
     "RankingProtocol",
+    "Shelf",
     "UserMetrics",
     "bootstrap_ci",
+    "cold_start_split",
     "compare_models",
     "evaluate_full_ranking",
     "evaluate_model",
