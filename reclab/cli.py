@@ -128,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="probability of hiding each training item (models trained on hidden items: bert4rec)",
     )
+    train.add_argument(
+        "--items",
+        choices=("id", "content", "hybrid"),
+        default=None,
+        help="how items are embedded (sasrec, hstu): id (default, the item table), content "
+        "(title words, genres and year of the catalogue) or hybrid (both; an item without "
+        "training events uses its content)",
+    )
     train.add_argument("--learning-rate", type=_positive_float, default=None)
     train.add_argument("--batch-size", type=_positive_int, default=None)
     train.add_argument("--patience", type=_positive_int, default=None)
@@ -365,7 +373,7 @@ def _json_default(value: Any) -> Any:
 
 # -- models ---------------------------------------------------------------------------------
 #: Architecture flags (``--max-len`` ...); each model's ``ModelSpec.flags`` says which apply.
-MODEL_FLAGS = ("dim", "max_len", "dropout", "mask_prob")
+MODEL_FLAGS = ("dim", "max_len", "dropout", "mask_prob", "items")
 
 
 def _model_config(args: argparse.Namespace, spec: Any) -> Any:
@@ -510,11 +518,29 @@ def cmd_train(args: argparse.Namespace) -> int:
     training = _training_config(args, spec)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    prepared, _, clean, _ = _prepare(options, download=not args.offline, echo=True)
+    prepared, catalogue, clean, _ = _prepare(options, download=not args.offline, echo=True)
     timings["load_seconds"] = time.perf_counter() - start
+    content = _content(model_config, catalogue, prepared, options)
     return _train(
-        args, spec, options, out, previous, model_config, training, prepared, clean, timings
-    )
+        args, spec, options, out, previous, model_config, training, prepared, clean, timings,
+        content,
+    )  # fmt: skip
+
+
+def _content(model_config: Any, catalogue: Any, prepared: Any, options: dict[str, Any]) -> Any:
+    """The catalogue's item content, for a model that embeds it (``--items``), else ``None``."""
+    if isinstance(model_config, dict):  # a count model's settings: it embeds nothing
+        return None
+    if getattr(model_config, "items", "id") == "id":
+        return None
+    if catalogue is None:
+        raise CliError(
+            f"--items {model_config.items} needs a catalogue with titles and genres; "
+            f"{options['dataset']!r} has none (use a MovieLens data set or the synthetic shop)"
+        )
+    from reclab.data import item_content
+
+    return item_content(catalogue, prepared.items)
 
 
 def _train(
@@ -528,6 +554,7 @@ def _train(
     prepared: Any,
     clean: Any,
     timings: dict[str, float],
+    content: Any = None,
 ) -> int:
     from dataclasses import asdict, is_dataclass
 
@@ -562,7 +589,7 @@ def _train(
         for name in ResumableBackup.FILES:
             (out / "backup" / name).unlink(missing_ok=True)
     _write_json(out / "config.json", run)
-    model = build_model(spec.name, config=model_config, **sizes)
+    model = build_model(spec.name, config=model_config, content=content, **sizes)
     start = time.perf_counter()
     lines = [EpochLines.make(training.epochs)] if spec.trainable else []
     try:

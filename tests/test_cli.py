@@ -127,6 +127,33 @@ def test_hstu_trains_and_reloads_with_its_blocks(tmp_path, capsys):
     )
 
 
+def test_hybrid_items_train_from_the_catalogue_and_reload(tmp_path, capsys):
+    out = tmp_path / "hybrid"
+    status, err = train_toy_sasrec(capsys, out, "--items", "hybrid")
+    assert status == 0, err
+    config = json.loads((out / "config.json").read_text())
+    assert config["architecture"]["items"] == "hybrid"
+    status, stdout, err = run(capsys, "evaluate", out)
+    saved = json.loads((out / "metrics.json").read_text())["test"]
+    assert status == 0 and json.loads(stdout)["test"]["NDCG@10"] == pytest.approx(
+        saved["NDCG@10"], abs=1e-6
+    )
+
+
+def test_content_items_need_a_catalogue_and_a_model_that_reads_it(tmp_path, capsys):
+    log = tmp_path / "log.csv"
+    pd.DataFrame(
+        {"user_id": np.repeat(np.arange(20), 6), "item_id": np.tile(np.arange(6), 20),
+         "timestamp": np.arange(120)}
+    ).to_csv(log, index=False)  # fmt: skip
+    argv = ["train", "--model", "sasrec", "--dataset", log, *TINY_SASREC, "--items", "content"]
+    status, _, err = run(capsys, *argv, "--out", tmp_path / "a", "--min-item-events", "1")
+    assert status == 2 and "needs a catalogue with titles and genres" in err
+    argv = ["train", "--model", "gru4rec", "--dataset", "synthetic-toy", "--items", "content"]
+    status, _, err = run(capsys, *argv, "--out", tmp_path / "b")
+    assert status == 2 and "--items does not apply to --model gru4rec" in err
+
+
 def test_paper_settings_are_each_models_own():
     from reclab.cli import _model_config, _training_config, build_parser
     from reclab.models import BERT4RecConfig, model_spec

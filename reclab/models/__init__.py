@@ -24,6 +24,7 @@ from reclab.models.attention import masked_softmax, scaled_dot_product_attention
 from reclab.models.base import Scorer, check_scores, coerce_config, score_fn
 from reclab.models.baselines import MarkovChain, Popularity
 from reclab.models.bert4rec import BERT4Rec, BERT4RecConfig
+from reclab.models.content import ITEM_FEATURES, ItemContentTower
 from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig, gru_step
 from reclab.models.hstu import HSTUBlock, hstu_attention
 from reclab.models.masks import attention_mask, causal_mask, padding_mask
@@ -43,6 +44,7 @@ from reclab.models.transformer import TransformerBlock
 from reclab.models.user_item import UserItemModel
 
 __all__ = [
+    "ITEM_FEATURES",
     "MODELS",
     "AdditiveAttentionPooling",
     "BERT4Rec",
@@ -51,6 +53,7 @@ __all__ = [
     "GRU4RecConfig",
     "HSTUBlock",
     "IncompatibleModelError",
+    "ItemContentTower",
     "LearnedPositionEmbedding",
     "MarkovChain",
     "MatrixFactorization",

@@ -125,6 +125,14 @@ class NextItemModel(keras.Model):
         """Create and build every layer (called by :meth:`build`)."""
         raise NotImplementedError
 
+    def training_logit_offsets(self) -> Any:
+        """``(N + 1,)`` offsets added to every item's logit in training, or ``None`` (none).
+
+        A model whose catalogue holds items absent from training (the cold-start protocol)
+        returns a large negative offset for them, so the training softmax leaves them out.
+        """
+        return None
+
     # -- Keras plumbing ----------------------------------------------------------------------
     def build(self, input_shape: Any = None) -> None:
         self.build_layers()
@@ -138,6 +146,10 @@ class NextItemModel(keras.Model):
             inputs = inputs["inputs"]
         hidden = self.encode(inputs, training=training)  # (B, L, d)
         table, bias = self.output_table()  # (N + 1, d), (N + 1,)
+        if training:  # items absent from training are left out of the training softmax
+            offsets = self.training_logit_offsets()
+            if offsets is not None:
+                bias = offsets if bias is None else bias + offsets
         if negatives is not None:  # one set of M negatives for the batch
             return shared_candidate_logits(hidden, table, bias, positives, negatives)
         if candidates is None:

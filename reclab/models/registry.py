@@ -53,6 +53,8 @@ class ModelSpec:
             from them unless ``--paper``, and a flag still overrides each.
         flags: command-line flag -> configuration field (``{"dim": "mf_dim"}``); a flag not
             listed does not apply to the model.
+        reads_content: the model can embed items from their content (``build`` then takes a
+            ``content=`` :class:`reclab.data.ItemContent`; ``--items content|hybrid``).
     """
 
     name: str
@@ -66,6 +68,7 @@ class ModelSpec:
     paper_training: Mapping[str, Any] | None = None
     config_defaults: Mapping[str, Any] = field(default_factory=dict)
     training: Mapping[str, Any] = field(default_factory=dict)
+    reads_content: bool = False
 
     @property
     def trainable(self) -> bool:
@@ -101,15 +104,23 @@ register_model = MODELS.register
 model_spec = MODELS.lookup
 
 
-def build_model(name: str, *, num_items: int, num_users: int = 0, config: Any = None) -> Any:
+def build_model(
+    name: str, *, num_items: int, num_users: int = 0, config: Any = None, content: Any = None
+) -> Any:
     """Build the model ``name`` for ``num_items`` items (and ``num_users`` users).
 
-    ``config`` is the model's configuration, a dict of its fields, or ``None`` (defaults).
+    ``config`` is the model's configuration, a dict of its fields, or ``None`` (defaults);
+    ``content`` the catalogue's :class:`reclab.data.ItemContent`, for a model configured to
+    embed items from it (``SASRecConfig(items="content")``).
     """
     spec = model_spec(name)
     if config is None or isinstance(config, Mapping):
         config = spec.make_config(config)
-    return spec.build(num_items, num_users, config)
+    if content is None:
+        return spec.build(num_items, num_users, config)
+    if not spec.reads_content:
+        raise ValueError(f"model {name!r} does not embed item content")
+    return spec.build(num_items, num_users, config, content=content)
 
 
 _SEQUENCE_FLAGS = {"dim": "dim", "max_len": "max_len", "dropout": "dropout"}
@@ -159,12 +170,13 @@ register_model(
 register_model(
     ModelSpec(
         "sasrec",
-        lambda n, u, c: SASRec(n, c),
+        lambda n, u, c, content=None: SASRec(n, c, content=content),
         SASRec,
         "self-attention over the history (Kang & McAuley 2018)",
         SASRecConfig,
         paper=SASRecConfig.paper,
-        flags=_SEQUENCE_FLAGS,
+        flags={**_SEQUENCE_FLAGS, "items": "items"},
+        reads_content=True,
     )
 )
 register_model(
@@ -185,12 +197,13 @@ register_model(
 register_model(
     ModelSpec(
         "hstu",
-        lambda n, u, c: SASRec(n, c),
+        lambda n, u, c, content=None: SASRec(n, c, content=content),
         SASRec,
         "SASRec with HSTU blocks: pointwise SiLU attention with gating, no softmax "
         "(Zhai et al. 2024)",
         SASRecConfig,
-        flags=_SEQUENCE_FLAGS,
+        flags={**_SEQUENCE_FLAGS, "items": "items"},
+        reads_content=True,
         config_defaults={"block": "hstu"},
     )
 )

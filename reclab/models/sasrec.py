@@ -41,6 +41,7 @@ from keras import ops
 
 from reclab.checks import fraction, one_of, positive_int
 from reclab.formulas import implements
+from reclab.models.content import ITEM_FEATURES, ItemContentTower
 from reclab.models.hstu import HSTUBlock
 from reclab.models.next_item import NextItemModel
 from reclab.models.positions import LearnedPositionEmbedding
@@ -82,6 +83,11 @@ class SASRecConfig:
             and SASRec's input (scaled item embedding plus learned positions, dropout), final
             layer norm and shared-table dot-product output instead of the official code's
             L2-normalised outputs.
+        items: how items are embedded (:mod:`reclab.models.content`): ``"id"`` (default, the
+            paper's item table), ``"content"`` (:class:`~reclab.models.ItemContentTower` only:
+            an item is its title, genres and year) or ``"hybrid"`` (the id row plus the content
+            vector; an item without training events uses its content alone). Both content
+            options need ``SASRec(..., content=ItemContent)``.
     """
 
     max_len: int = 50
@@ -94,6 +100,7 @@ class SASRecConfig:
     activation: str = "relu"
     scale_embeddings: bool = True
     block: str = "transformer"
+    items: str = "id"
 
     @classmethod
     def paper(cls, dataset: str = "ml-1m") -> SASRecConfig:
@@ -114,10 +121,11 @@ class SASRecConfig:
             )
         fraction(self.dropout, "dropout", where)
         one_of(self.block, BLOCKS, "block", where)
+        one_of(self.items, ITEM_FEATURES, "items", where)
 
 
 @keras.saving.register_keras_serializable(package="reclab")
-@implements("eq-sasrec-input", "eq-sasrec-score")
+@implements("eq-sasrec-input", "eq-sasrec-score", "eq-hybrid-items")
 class SASRec(NextItemModel):
     r"""SASRec as a Keras model and a :class:`~reclab.models.Scorer`.
 
@@ -125,6 +133,10 @@ class SASRec(NextItemModel):
         num_items: :math:`N` (ids ``1..N``; 0 is padding).
         config: a :class:`SASRecConfig` (or its fields as a dict).
         catalogue: optional catalogue fingerprint, checked on load.
+        content: the :class:`reclab.data.ItemContent` of the catalogue, needed when
+            ``config.items`` is ``"content"`` or ``"hybrid"`` (stored in the model's weights).
+        content_shape: the content arrays' sizes instead of ``content`` (used when a saved
+            model is loaded: its weights then hold the arrays).
 
     ``model(ids)`` with ids ``(B, L)`` returns logits ``(B, L, N + 1)``;
     ``model({"inputs": ids, "candidates": c})`` with ``c`` ``(B, L, C)`` returns ``(B, L, C)``;
@@ -140,15 +152,45 @@ class SASRec(NextItemModel):
 
     config_class = SASRecConfig
 
+    def __init__(
+        self,
+        num_items: int,
+        config: Any = None,
+        *,
+        content: Any = None,
+        content_shape: dict[str, int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(num_items, config, **kwargs)
+        self.content = content
+        self.content_shape = content.shape() if content is not None else content_shape
+        if self.config.items == "id":
+            self.content_shape = None
+        elif self.content_shape is None:
+            raise ValueError(
+                f"SASRec: items={self.config.items!r} embeds items from their content; pass "
+                "content=reclab.data.item_content(catalogue, item_mapping)"
+            )
+        elif self.content_shape["num_ids"] != num_items + 1:
+            raise ValueError(
+                f"SASRec: the content has {self.content_shape['num_ids'] - 1} items, the model "
+                f"{num_items}; build both from the same item mapping"
+            )
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "content_shape": self.content_shape}
+
     @staticmethod
     def parameter_count(num_items: int, num_users: int, config: SASRecConfig) -> int:
         """The number of weights, from the configuration alone (``num_users`` is unused).
 
         Item table :math:`(N + 1) d`, positions :math:`L d`, per block the attention
         (:math:`4 d^2 + 4 d`), the feed-forward network (:math:`2 d f + f + d`) and two layer
-        norms (:math:`4 d`), and the final layer norm (:math:`2 d`). An HSTU block
-        (``block="hstu"``) has :math:`f_1` (:math:`4 d^2`, no bias), the relative-position bias
-        (:math:`H L`) and :math:`f_2` (:math:`d^2 + d`); its norms have no weights.
+        norms (:math:`4 d`), and the final layer norm (:math:`2 d`). A content tower's weights
+        (``items="content"`` or ``"hybrid"``) depend on the catalogue's vocabulary and are not
+        counted (``model.count_params()`` counts them); ``"content"`` has no item table. An HSTU
+        block (``block="hstu"``) has :math:`f_1` (:math:`4 d^2`, no bias), the relative-position
+        bias (:math:`H L`) and :math:`f_2` (:math:`d^2 + d`); its norms have no weights.
         """
         d = config.dim
         ff = d if config.ff_dim is None else config.ff_dim
@@ -156,17 +198,28 @@ class SASRec(NextItemModel):
             block = 4 * d * d + config.num_heads * config.max_len + d * d + d
         else:
             block = (4 * d * d + 4 * d) + (2 * d * ff + ff + d) + 4 * d
-        return (num_items + 1) * d + config.max_len * d + config.num_blocks * block + 2 * d
+        table = 0 if config.items == "content" else (num_items + 1) * d
+        return table + config.max_len * d + config.num_blocks * block + 2 * d
 
     def build_layers(self) -> None:
         cfg = self.config
-        self.item_embedding = keras.layers.Embedding(
-            self.num_items + 1,
-            cfg.dim,
-            embeddings_initializer=keras.initializers.RandomNormal(stddev=cfg.dim**-0.5),
-            name="item_embedding",
-        )
-        self.item_embedding.build((None, cfg.max_len))
+        if cfg.items != "content":
+            self.item_embedding = keras.layers.Embedding(
+                self.num_items + 1,
+                cfg.dim,
+                embeddings_initializer=keras.initializers.RandomNormal(stddev=cfg.dim**-0.5),
+                name="item_embedding",
+            )
+            self.item_embedding.build((None, cfg.max_len))
+        if cfg.items != "id":
+            self.content_tower = ItemContentTower(
+                self.content_shape, cfg.dim, self.content, name="content_tower"
+            )
+        if cfg.items != "id":  # m_i: 1 for an item with training events (set by fit)
+            self.trained_items = self.add_weight(
+                shape=(self.num_items + 1,), initializer="ones", trainable=False,
+                name="trained_items",
+            )  # fmt: skip
         self.positions = LearnedPositionEmbedding(
             cfg.max_len,
             embeddings_initializer=keras.initializers.RandomNormal(stddev=cfg.dim**-0.5),
@@ -207,7 +260,10 @@ class SASRec(NextItemModel):
         """
         ids = ops.cast(inputs, "int32")  # (B, L)
         mask = ops.not_equal(ids, 0)  # (B, L)
-        x = self.item_embedding(ids)  # (B, L, d)
+        if self.config.items == "id":
+            x = self.item_embedding(ids)  # (B, L, d)
+        else:
+            x = ops.take(self.item_table(training), ids, axis=0)  # (B, L, d)
         if self.config.scale_embeddings:
             x = x * math.sqrt(self.config.dim)
         x = self.positions(x)  # (B, L, d): + p_t, right-aligned
@@ -222,7 +278,53 @@ class SASRec(NextItemModel):
         return self.final_norm(x)  # (B, L, d)
 
     def output_table(self) -> tuple[Any, None]:
-        return self.item_embedding.embeddings, None  # shared input/output table, no bias
+        return self.item_table(), None  # shared input/output table, no bias
+
+    def item_table(self, training: Any = None) -> Any:
+        r"""The item vectors ``(N + 1, d)``: :math:`\mathbf{e}_i` by ``config.items``.
+
+        ``"id"``: the embedding table; ``"content"``: :math:`\mathbf{e}^{\text{content}}`;
+        ``"hybrid"``: :math:`m_i\,\mathbf{e}^{\text{id}}_i + \mathbf{e}^{\text{content}}_i`.
+        """
+        if self.config.items == "id":
+            return self.item_embedding.embeddings
+        table = self.content_tower.table(training)  # (N + 1, d)
+        if self.config.items == "content":
+            return table
+        m = ops.cast(self.trained_items, table.dtype)[:, None]  # (N + 1, 1)
+        return m * self.item_embedding.embeddings + table
+
+    def training_logit_offsets(self) -> Any:
+        """``(N + 1,)`` added to the training logits: :math:`-10^9` for untrained items, else 0.
+
+        A content model would otherwise learn to recognise, from their content, the items that
+        are never targets (in the cold-start protocol, the newest films: their year gives them
+        away) and push them to the bottom, which is exactly what it must not learn: at training
+        time a shop does not have those items yet. ``None`` for ``items="id"``.
+        """
+        if self.config.items == "id":
+            return None
+        return (ops.cast(self.trained_items, "float32") - 1.0) * 1e9
+
+    def set_trained_items(self, counts: np.ndarray) -> None:
+        """Record which items have training events (``counts > 0``), :math:`m_i`.
+
+        With ``items="content"`` or ``"hybrid"``, an item without training events is left out
+        of the training softmax (:meth:`training_logit_offsets`), and ``"hybrid"`` represents it
+        by its content alone. :func:`reclab.training.fit` calls this with the training counts;
+        ``items="id"`` ignores it.
+        """
+        if self.config.items == "id":
+            return
+        if not self.built:
+            self.build()
+        counts = np.asarray(counts)
+        if counts.shape != (self.num_items + 1,):
+            raise ValueError(
+                f"SASRec.set_trained_items: counts of shape {counts.shape}, expected "
+                f"({self.num_items + 1},)"
+            )
+        self.trained_items.assign((counts > 0).astype(np.float32))
 
     def attention(self, histories: np.ndarray) -> np.ndarray:
         """Attention weights ``(B, num_blocks, H, L, L)`` of the histories (no dropout).
