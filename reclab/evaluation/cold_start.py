@@ -1,4 +1,4 @@
-"""The cold-start protocol: items held out of training entirely, seen only as test targets.
+r"""The cold-start protocol: items held out of training entirely, seen only as test targets.
 
 A shop adds items every day; a model is useful for them only if it can rank an item before anyone
 has clicked it. :func:`cold_start_split` builds that situation from an interaction log:
