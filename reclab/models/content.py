@@ -86,8 +86,8 @@ class ItemContentTower(keras.layers.Layer):
             shape=(n,), dtype="int32", initializer="zeros", trainable=False, name="year_bucket"
         )
         init = keras.initializers.RandomNormal(stddev=dim**-0.5)
-        self.words = self.add_weight(
-            shape=(s["vocabulary_size"], dim), initializer=init, name="word_vectors"
+        self.words = self.add_weight(  # zeros: a word no trained item has stays silent
+            shape=(s["vocabulary_size"], dim), initializer="zeros", name="word_vectors"
         )
         self.genre_vectors = self.add_weight(
             shape=(max(1, s["num_genres"]), dim), initializer=init, name="genre_vectors"

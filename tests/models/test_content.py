@@ -67,6 +67,8 @@ def test_tower_agrees_with_the_numpy_reference_in_values_and_gradients():
     keras.utils.set_random_seed(0)
     c = content()
     tower = ItemContentTower(c.shape(), dim=8, content=c)
+    assert not tower.words.numpy().any()  # word vectors start at zero (untrained words: silent)
+    tower.words.assign(np.random.default_rng(1).normal(size=tower.words.shape))
     assert np.allclose(np.asarray(tower.table()), reference_table(tower, c), atol=1e-5)
     # Gradient of a scalar of the table, against finite differences of the reference.
     probe = np.random.default_rng(0).normal(size=(6, 8)).astype(np.float32)
