@@ -112,32 +112,34 @@ def test_bert4rec_trains_evaluates_and_recommends(tmp_path, capsys):
     assert status == 0 and len(stdout.strip().splitlines()) == 5, err
 
 
+def architecture_of(run_folder):
+    return json.loads((run_folder / "config.json").read_text())["architecture"]
+
+
+def assert_evaluate_reproduces(capsys, run_folder):
+    """``evaluate`` on a saved run gives the test NDCG@10 that ``train`` wrote."""
+    status, stdout, err = run(capsys, "evaluate", run_folder)
+    saved = json.loads((run_folder / "metrics.json").read_text())["test"]
+    assert status == 0, err
+    assert json.loads(stdout)["test"]["NDCG@10"] == pytest.approx(saved["NDCG@10"], abs=1e-6)
+
+
 @pytest.mark.slow
 def test_hstu_trains_and_reloads_with_its_blocks(tmp_path, capsys):
     out = tmp_path / "hstu"
     argv = ["train", "--model", "hstu", "--dataset", "synthetic-toy", *TINY_SASREC]
     status, stdout, err = run(capsys, *argv, "--out", out)
     assert status == 0 and "hstu on synthetic-toy: test HR@10" in stdout, err
-    config = json.loads((out / "config.json").read_text())
-    assert config["architecture"]["block"] == "hstu"
-    status, stdout, err = run(capsys, "evaluate", out)
-    saved = json.loads((out / "metrics.json").read_text())["test"]
-    assert status == 0 and json.loads(stdout)["test"]["NDCG@10"] == pytest.approx(
-        saved["NDCG@10"], abs=1e-6
-    )
+    assert architecture_of(out)["block"] == "hstu"
+    assert_evaluate_reproduces(capsys, out)
 
 
 def test_hybrid_items_train_from_the_catalogue_and_reload(tmp_path, capsys):
     out = tmp_path / "hybrid"
     status, err = train_toy_sasrec(capsys, out, "--items", "hybrid")
     assert status == 0, err
-    config = json.loads((out / "config.json").read_text())
-    assert config["architecture"]["items"] == "hybrid"
-    status, stdout, err = run(capsys, "evaluate", out)
-    saved = json.loads((out / "metrics.json").read_text())["test"]
-    assert status == 0 and json.loads(stdout)["test"]["NDCG@10"] == pytest.approx(
-        saved["NDCG@10"], abs=1e-6
-    )
+    assert architecture_of(out)["items"] == "hybrid"
+    assert_evaluate_reproduces(capsys, out)
 
 
 def test_content_items_need_a_catalogue_and_a_model_that_reads_it(tmp_path, capsys):
