@@ -108,9 +108,10 @@ def item_content(
         max_tokens: the largest title vocabulary (the most frequent words; the rest are "unknown").
         title_length: :math:`T`, words kept per title (longer titles are cut).
         min_titles: a word must occur in at least this many titles to be kept (default 2). A
-            word of one title only ("Jumanji") is an item id in disguise: a model learns it
-            for that item and it tells nothing about any other, so it is dropped from the title
-            (its item keeps its id row, genres, year and other words).
+            word of one title only ("Grumpier", of "Grumpier Old Men") is an item id in
+            disguise: a model learns it for that item and it tells nothing about any other, so
+            it is dropped from the title (its item keeps its id row, genres, year and other
+            words).
 
     Raises:
         ValueError: a column is missing, or an item of ``mapping`` has no catalogue row (its
