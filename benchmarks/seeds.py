@@ -69,6 +69,13 @@ def paired(sasrec_run: Path, markov_run: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument(
+        "--flags",
+        nargs=argparse.REMAINDER,
+        default=[],
+        help="extra 'train' flags for SASRec, e.g. --flags --patience 20 (a candidate default)",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         runs = Path(folder)
@@ -76,7 +83,7 @@ def main() -> None:
         print("markov", markov, flush=True)
         seeds = {}
         for seed in args.seeds:
-            result = train("sasrec", seed, runs / f"sasrec-{seed}")
+            result = train("sasrec", seed, runs / f"sasrec-{seed}", *args.flags)
             result["ratio_to_markov"] = result["test_NDCG@10"] / markov["test_NDCG@10"]
             result["paired"] = paired(runs / f"sasrec-{seed}", runs / "markov")
             seeds[str(seed)] = result
@@ -104,14 +111,15 @@ def main() -> None:
             "python": platform.python_version(),
             "date": time.strftime("%Y-%m-%d"),
         },
-        "command": f"python -m reclab train --model sasrec --dataset {DATASET} --seed S",
+        "command": f"python -m reclab train --model sasrec --dataset {DATASET} --seed S"
+        + "".join(f" {flag}" for flag in args.flags),
         "markov": markov,
         "seeds": seeds,
         "summary": summary,
     }
-    RESULTS.write_text(json.dumps(results, indent=2, default=float) + "\n")
+    args.out.write_text(json.dumps(results, indent=2, default=float) + "\n")
     print(json.dumps(summary, indent=2))
-    print(f"wrote {RESULTS}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
