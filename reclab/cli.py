@@ -81,7 +81,7 @@ _positive_float = _number(float, 0.0, True, "a positive finite number")
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (``python -m reclab --help``); choices come from the registries."""
     from reclab.data import NEGATIVE_SHARING
-    from reclab.models import MODELS
+    from reclab.models import ITEM_FEATURES, MODELS
     from reclab.training import OBJECTIVES
 
     parser = _Parser(prog="python -m reclab", description=__doc__.split("\n\n")[0])
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--items",
-        choices=("id", "content", "hybrid"),
+        choices=ITEM_FEATURES,
         default=None,
         help="how items are embedded (sasrec, hstu): id (default, the item table), content "
         "(title words, genres and year of the catalogue) or hybrid (both; an item without "

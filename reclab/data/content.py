@@ -101,8 +101,8 @@ def item_content(
 
     Args:
         items: one row per raw item id with ``item_id``, ``title`` and ``genres`` (``|``
-            between genres), e.g. :attr:`reclab.data.MovieLens.items` or
-            :attr:`reclab.data.SyntheticShop.items`.
+            between genres), e.g. :attr:`reclab.data.MovieLens.items` or the ``items`` table of
+            :class:`reclab.data.SyntheticShop`.
         mapping: the item id mapping of the experiment (row ``k`` of the result is encoded
             id ``k``).
         max_tokens: the largest title vocabulary (the most frequent words; the rest are "unknown").

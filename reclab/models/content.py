@@ -114,7 +114,7 @@ class ItemContentTower(keras.layers.Layer):
         self.genres.assign(content.genres.astype(np.float32))
         self.year_bucket.assign(content.year_bucket.astype(np.int32))
 
-    def table(self, training: Any = None) -> Any:
+    def table(self) -> Any:
         """The item vectors ``(N + 1, d)``; row 0 (padding) is zero."""
         tokens = ops.convert_to_tensor(self.title_tokens)  # (N + 1, T)
         present = ops.cast(ops.greater(tokens, 0), "float32")  # (N + 1, T)

@@ -83,10 +83,10 @@ class SASRecConfig:
             and SASRec's input (scaled item embedding plus learned positions, dropout), final
             layer norm and shared-table dot-product output instead of the official code's
             L2-normalised outputs.
-        items: how items are embedded (:mod:`reclab.models.content`): ``"id"`` (default, the
-            paper's item table), ``"content"`` (:class:`~reclab.models.ItemContentTower` only:
-            an item is its title, genres and year) or ``"hybrid"`` (the id row plus the content
-            vector; an item without training events uses its content alone). Both content
+        items: how items are embedded: ``"id"`` (default, the paper's item table),
+            ``"content"`` (:class:`~reclab.models.ItemContentTower` only: an item is its title,
+            genres and year) or ``"hybrid"`` (the id row plus the content vector; an item
+            without training events uses its content alone). Both content
             options need ``SASRec(..., content=ItemContent)``.
     """
 
@@ -215,7 +215,7 @@ class SASRec(NextItemModel):
             self.content_tower = ItemContentTower(
                 self.content_shape, cfg.dim, self.content, name="content_tower"
             )
-        if cfg.items != "id":  # m_i: 1 for an item with training events (set by fit)
+            # m_i: 1 for an item with training events (set by fit)
             self.trained_items = self.add_weight(
                 shape=(self.num_items + 1,), initializer="ones", trainable=False,
                 name="trained_items",
@@ -263,7 +263,7 @@ class SASRec(NextItemModel):
         if self.config.items == "id":
             x = self.item_embedding(ids)  # (B, L, d)
         else:
-            x = ops.take(self.item_table(training), ids, axis=0)  # (B, L, d)
+            x = ops.take(self.item_table(), ids, axis=0)  # (B, L, d)
         if self.config.scale_embeddings:
             x = x * math.sqrt(self.config.dim)
         x = self.positions(x)  # (B, L, d): + p_t, right-aligned
@@ -280,7 +280,7 @@ class SASRec(NextItemModel):
     def output_table(self) -> tuple[Any, None]:
         return self.item_table(), None  # shared input/output table, no bias
 
-    def item_table(self, training: Any = None) -> Any:
+    def item_table(self) -> Any:
         r"""The item vectors ``(N + 1, d)``: :math:`\mathbf{e}_i` by ``config.items``.
 
         ``"id"``: the embedding table; ``"content"``: :math:`\mathbf{e}^{\text{content}}`;
@@ -288,7 +288,7 @@ class SASRec(NextItemModel):
         """
         if self.config.items == "id":
             return self.item_embedding.embeddings
-        table = self.content_tower.table(training)  # (N + 1, d)
+        table = self.content_tower.table()  # (N + 1, d)
         if self.config.items == "content":
             return table
         m = ops.cast(self.trained_items, table.dtype)[:, None]  # (N + 1, 1)

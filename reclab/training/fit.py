@@ -342,7 +342,7 @@ def _fit_keras(
         model.build()
     sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)
-    if hasattr(model, "set_trained_items"):  # a hybrid item table: m_i = 1 for trained items
+    if hasattr(model, "set_trained_items"):  # content models: m_i = 1 for trained items
         model.set_trained_items(counts)
     weights = negative_weights(sampling, counts)
     rows = _training_rows(model, sequences, config)
