@@ -142,6 +142,17 @@ def test_hybrid_items_train_from_the_catalogue_and_reload(tmp_path, capsys):
     assert_evaluate_reproduces(capsys, out)
 
 
+def test_tiger_learns_its_codes_from_the_catalogue_and_reloads_them(tmp_path, capsys):
+    out = tmp_path / "tiger"
+    argv = ["train", "--model", "tiger", "--dataset", "synthetic-toy", *TINY_SASREC]
+    status, stdout, err = run(capsys, *argv, "--items", "hybrid", "--out", out)
+    assert status == 0 and "tiger on synthetic-toy: test HR@10" in stdout, err
+    assert architecture_of(out)["items"] == "hybrid"
+    assert_evaluate_reproduces(capsys, out)
+    status, stdout, err = run(capsys, "recommend", out, "--user", "1", "-k", "5")
+    assert status == 0, err
+
+
 def test_content_items_need_a_catalogue_and_a_model_that_reads_it(tmp_path, capsys):
     log = tmp_path / "log.csv"
     pd.DataFrame(

@@ -14,7 +14,9 @@ embeddings (:class:`LearnedPositionEmbedding`, :class:`SinusoidalPositionEmbeddi
 
 Sequence models, trained by :func:`reclab.training.fit`:
 :class:`GRU4Rec`, :class:`SASRec` (causal, next item) and :class:`BERT4Rec` (bidirectional,
-trained on hidden items; the cloze pipeline is :func:`reclab.data.cloze_dataset`).
+trained on hidden items; the cloze pipeline is :func:`reclab.data.cloze_dataset`), and
+:class:`TIGER` (generative retrieval: it writes the next item's semantic id code by code; the codes
+are :func:`residual_kmeans` of item vectors, :class:`SemanticIds`).
 """
 
 from __future__ import annotations
@@ -40,12 +42,21 @@ from reclab.models.positions import (
 from reclab.models.registry import MODELS, ModelSpec, build_model, model_spec, register_model
 from reclab.models.sasrec import SASRec, SASRecConfig
 from reclab.models.scoring import dot_scores, shared_candidate_logits
+from reclab.models.semantic_ids import (
+    SemanticIds,
+    content_vectors,
+    cooccurrence_vectors,
+    quantise,
+    residual_kmeans,
+)
+from reclab.models.tiger import TIGER, TIGERConfig
 from reclab.models.transformer import TransformerBlock
 from reclab.models.user_item import UserItemModel
 
 __all__ = [
     "ITEM_FEATURES",
     "MODELS",
+    "TIGER",
     "AdditiveAttentionPooling",
     "BERT4Rec",
     "BERT4RecConfig",
@@ -66,7 +77,9 @@ __all__ = [
     "SASRec",
     "SASRecConfig",
     "Scorer",
+    "SemanticIds",
     "SinusoidalPositionEmbedding",
+    "TIGERConfig",
     "TransformerBlock",
     "UserItemModel",
     "additive_attention",
@@ -75,6 +88,8 @@ __all__ = [
     "causal_mask",
     "check_scores",
     "coerce_config",
+    "content_vectors",
+    "cooccurrence_vectors",
     "dot_scores",
     "gru_step",
     "hstu_attention",
@@ -82,7 +97,9 @@ __all__ = [
     "model_spec",
     "multi_head_attention",
     "padding_mask",
+    "quantise",
     "register_model",
+    "residual_kmeans",
     "scaled_dot_product_attention",
     "score_fn",
     "shared_candidate_logits",

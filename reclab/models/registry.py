@@ -8,7 +8,7 @@ line below; ``python -m reclab train --model NAME`` and :func:`reclab.training.f
 
 Example:
     >>> sorted(MODELS)
-    ['bert4rec', 'gru4rec', 'hstu', 'markov', 'mf', 'neumf', 'pop', 'sasrec']
+    ['bert4rec', 'gru4rec', 'hstu', 'markov', 'mf', 'neumf', 'pop', 'sasrec', 'tiger']
     >>> build_model("sasrec", num_items=10, config={"max_len": 4, "dim": 8}).config.max_len
     4
 """
@@ -25,6 +25,7 @@ from reclab.models.gru4rec import GRU4Rec, GRU4RecConfig
 from reclab.models.matrix_factorization import MatrixFactorization, MatrixFactorizationConfig
 from reclab.models.neumf import NeuMF, NeuMFConfig
 from reclab.models.sasrec import SASRec, SASRecConfig
+from reclab.models.tiger import TIGER, TIGERConfig
 from reclab.registry import Registry
 
 __all__ = ["MODELS", "ModelSpec", "build_model", "model_spec", "register_model"]
@@ -205,5 +206,17 @@ register_model(
         flags={**_SEQUENCE_FLAGS, "items": "items"},
         reads_content=True,
         config_defaults={"block": "hstu"},
+    )
+)
+register_model(
+    ModelSpec(
+        "tiger",
+        lambda n, u, c, content=None: TIGER(n, c, content=content),
+        TIGER,
+        "generative retrieval: writes the next item's semantic id code by code, beam search "
+        "over valid codes (Rajput et al. 2023); --items says what the codes are made from",
+        TIGERConfig,
+        flags={**_SEQUENCE_FLAGS, "items": "items"},
+        reads_content=True,
     )
 )

@@ -202,6 +202,11 @@ class SASRec(NextItemModel):
         return table + config.max_len * d + config.num_blocks * block + 2 * d
 
     def build_layers(self) -> None:
+        self.build_item_layers()
+        self.build_encoder_layers()
+
+    def build_item_layers(self) -> None:
+        """The item table and/or content tower, by ``config.items``."""
         cfg = self.config
         if cfg.items != "content":
             self.item_embedding = keras.layers.Embedding(
@@ -220,6 +225,10 @@ class SASRec(NextItemModel):
                 shape=(self.num_items + 1,), initializer="ones", trainable=False,
                 name="trained_items",
             )  # fmt: skip
+
+    def build_encoder_layers(self) -> None:
+        """Positions, input dropout, the blocks and the final norm."""
+        cfg = self.config
         self.positions = LearnedPositionEmbedding(
             cfg.max_len,
             embeddings_initializer=keras.initializers.RandomNormal(stddev=cfg.dim**-0.5),
@@ -260,16 +269,19 @@ class SASRec(NextItemModel):
         """
         ids = ops.cast(inputs, "int32")  # (B, L)
         mask = ops.not_equal(ids, 0)  # (B, L)
-        if self.config.items == "id":
-            x = self.item_embedding(ids)  # (B, L, d)
-        else:
-            x = ops.take(self.item_table(), ids, axis=0)  # (B, L, d)
+        x = self.embed_items(ids)  # (B, L, d)
         if self.config.scale_embeddings:
             x = x * math.sqrt(self.config.dim)
         x = self.positions(x)  # (B, L, d): + p_t, right-aligned
         x = self.input_dropout(x, training=training)
         x = ops.where(ops.expand_dims(mask, -1), x, ops.zeros_like(x))  # (B, L, d)
         return x, mask
+
+    def embed_items(self, ids: Any) -> Any:
+        """The item vectors :math:`\\mathbf{e}_{s_t}` of ids ``(B, L)``, ``(B, L, d)``."""
+        if self.config.items == "id":
+            return self.item_embedding(ids)
+        return ops.take(self.item_table(), ids, axis=0)
 
     def encode(self, inputs: Any, training: Any = None) -> Any:
         x, mask = self.embed(inputs, training=training)

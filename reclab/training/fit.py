@@ -339,6 +339,8 @@ def _fit_keras(
     entry = objective(config.loss)
     num_items = int(model.num_items)
     if not model.built:
+        if hasattr(model, "prepare"):  # structure learned from the data first (TIGER's codes)
+            model.prepare(sequences)
         model.build()
     sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from reclab import models
+from reclab.data import Sequences
 
 SMALL = {
     "bert4rec": {"max_len": 6, "dim": 8, "num_blocks": 2, "ff_dim": 12},
@@ -32,6 +33,8 @@ def test_every_registered_model_scores_the_catalogue():
         model = models.build_model(name, num_items=6, num_users=3, config=SMALL.get(name))
         if not spec.trainable:
             model.fit(histories)
+        elif hasattr(model, "prepare"):  # structure learned from the training data (TIGER)
+            model.prepare(Sequences.from_lists([[1, 2], [3, 4, 5]]))
         scores = model.score(histories, np.array([1, 2]))
         assert scores.shape == (2, 7) and np.isneginf(scores[:, 0]).all(), name
 
