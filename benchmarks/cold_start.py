@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -38,6 +36,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import machine, write_results  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "cold_start.json"
 DATASETS = ("ml-latest-small", "synthetic-shop")
@@ -186,12 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
         quiet_tensorflow()
         result = {
-            "machine": {
-                "date": time.strftime("%Y-%m-%d"),
-                "platform": platform.platform(),
-                "python": platform.python_version(),
-                "cores_per_process": len(os.sched_getaffinity(0)),
-            },
+            "machine": machine(),
             "protocol": "leave-last-out; 20% of items held out of training (cold_start_split: "
             "newest on MovieLens, random on the shop); full ranking, seen items excluded, "
             "pessimistic ties; "
@@ -201,8 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             "datasets": {d: run_dataset(d, args.seeds, args.budget) for d in args.datasets},
         }
     result = summarise(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    write_results(args.out, result)
     return 0
 
 

@@ -28,7 +28,7 @@ The item vectors come from what is known without downloads: the catalogue's cont
 
 Example:
     >>> rng = np.random.default_rng(0)
-    >>> ids = residual_kmeans(rng.normal(size=(40, 4)), levels=2, codebook_size=4, seed=0)
+    >>> ids = residual_kmeans(rng.normal(size=(41, 4)), levels=2, codebook_size=4, seed=0)
     >>> ids.codes.shape, ids.sizes[:2]           # ids 0..40, two k-means levels + the extra code
     ((41, 3), (4, 4))
     >>> len({tuple(c) for c in ids.codes[1:]})   # every item has its own codes
