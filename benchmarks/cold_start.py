@@ -60,28 +60,9 @@ def load(dataset: str):
     return shop.generate(), shop.items
 
 
-def metrics(model, data_set) -> dict:
-    from reclab.evaluation import evaluate_model
-
-    table = evaluate_model(model, data_set).set_index("metric")
-    return {key: float(table.loc[key, "value"]) for key in ("HR@10", "NDCG@10")} | {
-        "users": int(table["users"].iloc[0])
-    }
-
-
-def score_all(model, cs) -> dict:
-    from reclab.evaluation import Shelf
-
-    return {
-        "warm": metrics(model, cs.test("warm")),
-        "cold": metrics(model, cs.test("cold")),
-        "cold_shelf": metrics(Shelf(model, cs.cold_items), cs.test("cold")),
-    }
-
-
 def run_dataset(dataset: str, seeds: list[int], budget: float) -> dict:
     from reclab.data import item_content
-    from reclab.evaluation import Shelf, cold_start_split, compare_models
+    from reclab.evaluation import cold_start_split
     from reclab.models import MarkovChain, Popularity, SASRec, SASRecConfig
     from reclab.training import TrainingConfig, fit
 
@@ -101,7 +82,7 @@ def run_dataset(dataset: str, seeds: list[int], budget: float) -> dict:
     popularity = Popularity(data.num_items).fit(data.train)
     markov = MarkovChain(data.num_items, popularity_weight=0.5).fit(data.train)
     for name, model in (("popularity", popularity), ("markov", markov)):
-        result["baselines"][name] = score_all(model, cs)
+        result["baselines"][name] = cs.evaluate(model)
     for seed in seeds:
         models = {}
         for items in ITEMS:
@@ -116,20 +97,13 @@ def run_dataset(dataset: str, seeds: list[int], budget: float) -> dict:
                 "epochs": history.epochs,
                 "best_epoch": history.best_epoch,
                 "val_NDCG@10": history.best_value,
-                **score_all(model, cs),
+                **cs.evaluate(model),
             }
             result["runs"].append(run)
             models[items] = model
             print(json.dumps(run), flush=True)
-        warm = compare_models(
-            models["hybrid"], models["id"], cs.test("warm"), names=("hybrid", "id")
-        )
-        shelf = compare_models(
-            Shelf(models["content"], cs.cold_items),
-            Shelf(models["id"], cs.cold_items),
-            cs.test("cold"),
-            names=("content", "id"),
-        )
+        warm = cs.compare(models["hybrid"], models["id"], "warm", names=("hybrid", "id"))
+        shelf = cs.compare(models["content"], models["id"], "cold_shelf", names=("content", "id"))
         result.setdefault("paired", []).append(
             {"seed": seed, "warm_hybrid_minus_id": warm, "cold_shelf_content_minus_id": shelf}
         )

@@ -13,7 +13,13 @@ holds a share of the items out of training, so that models are tested on items n
 from __future__ import annotations
 
 from reclab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
-from reclab.evaluation.cold_start import COLD_STRATEGIES, ColdStartData, Shelf, cold_start_split
+from reclab.evaluation.cold_start import (
+    COLD_START_PARTS,
+    COLD_STRATEGIES,
+    ColdStartData,
+    Shelf,
+    cold_start_split,
+)
 from reclab.evaluation.core import (
     DEFAULT_METRICS,
     TARGET_KINDS,
@@ -42,6 +48,7 @@ from reclab.evaluation.scaling import (
 )
 
 __all__ = [
+    "COLD_START_PARTS",
     "COLD_STRATEGIES",
     "DEFAULT_METRICS",
     "SAMPLING",

@@ -43,11 +43,15 @@ from reclab.data import (
     leave_last_out,
     next_item_data_from_split,
 )
+from reclab.evaluation.report import compare_models, evaluate_model
 
-__all__ = ["COLD_STRATEGIES", "ColdStartData", "Shelf", "cold_start_split"]
+__all__ = ["COLD_START_PARTS", "COLD_STRATEGIES", "ColdStartData", "Shelf", "cold_start_split"]
 
 #: How :func:`cold_start_split` chooses cold items: the latest to appear, or at random.
 COLD_STRATEGIES = ("newest", "random")
+#: The three ways :meth:`ColdStartData.evaluate` measures a model: warm targets and cold targets
+#: against the whole catalogue, and cold targets on the new-arrivals shelf.
+COLD_START_PARTS = ("warm", "cold", "cold_shelf")
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,36 @@ class ColdStartData:
             return test
         cold = self.is_cold(test.targets)
         return test.subset(cold if targets == "cold" else ~cold)
+
+    def part(self, model: Any, where: str) -> tuple[Any, EvaluationSet]:
+        """``(scorer, users)`` of one of :data:`COLD_START_PARTS`: the model on the warm or the
+        cold test users against the whole catalogue, or (``"cold_shelf"``) the cold test users
+        with only the cold items ranked (:class:`Shelf`)."""
+        one_of(where, COLD_START_PARTS, "where", "ColdStartData.part")
+        if where == "warm":
+            return model, self.test("warm")
+        if where == "cold":
+            return model, self.test("cold")
+        return Shelf(model, self.cold_items), self.test("cold")
+
+    def evaluate(
+        self, model: Any, metrics: tuple[str, ...] = ("HR@10", "NDCG@10")
+    ) -> dict[str, dict[str, float]]:
+        """``metrics`` of ``model`` on each of :data:`COLD_START_PARTS` (and ``"users"``: how many
+        test users each part has), by :func:`reclab.evaluation.evaluate_model`."""
+        out = {}
+        for where in COLD_START_PARTS:
+            table = evaluate_model(*self.part(model, where)).set_index("metric")
+            values = {key: float(table.loc[key, "value"]) for key in metrics}
+            out[where] = values | {"users": int(table["users"].iloc[0])}
+        return out
+
+    def compare(self, model_a: Any, model_b: Any, where: str, **options: Any) -> dict[str, Any]:
+        """:func:`reclab.evaluation.compare_models` of two models on one of
+        :data:`COLD_START_PARTS` (on the shelf, both rank only the cold items)."""
+        scorer_a, users = self.part(model_a, where)
+        scorer_b, _ = self.part(model_b, where)
+        return compare_models(scorer_a, scorer_b, users, **options)
 
 
 class Shelf:

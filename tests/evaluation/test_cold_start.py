@@ -79,3 +79,27 @@ def test_a_shelf_ranks_only_its_items_and_random_ranking_hits_k_over_its_size(ev
     assert table["HR@10"] == (0.0 if len(cs.cold_items) > 10 else 1.0)
     with pytest.raises(ValueError, match="non-empty set of ids"):
         Shelf(model, [])
+
+
+def test_evaluate_and_compare_measure_warm_cold_and_the_shelf(events):
+    from reclab.evaluation import COLD_START_PARTS, Shelf, compare_models, evaluate_model
+    from reclab.models import MarkovChain, Popularity
+
+    cs = cold_start_split(events, share=0.2, strategy="random", seed=1)
+    pop = Popularity(cs.data.num_items).fit(cs.data.train)
+    markov = MarkovChain(cs.data.num_items).fit(cs.data.train)
+    parts = cs.evaluate(markov)
+    assert tuple(parts) == COLD_START_PARTS
+    shelf = evaluate_model(Shelf(markov, cs.cold_items), cs.test("cold")).set_index("metric")
+    assert parts["cold_shelf"]["HR@10"] == shelf.loc["HR@10", "value"]
+    assert parts["warm"]["users"] == len(cs.test("warm"))
+    assert parts["cold"]["users"] == parts["cold_shelf"]["users"] == len(cs.test("cold"))
+    assert parts["cold"]["HR@10"] == 0.0  # trained on none of them, Markov never ranks them up
+    paired = cs.compare(markov, pop, "cold_shelf", names=("markov", "pop"))
+    direct = compare_models(
+        Shelf(markov, cs.cold_items), Shelf(pop, cs.cold_items), cs.test("cold"),
+        names=("markov", "pop"),
+    )  # fmt: skip
+    assert paired == direct
+    with pytest.raises(ValueError, match="where"):
+        cs.part(markov, "shelf")
