@@ -207,8 +207,9 @@ class TIGER(SASRec):
         as many as the largest collision group). The code tables (integers, not trained) are
         not counted; ``model.count_params()`` counts them.
 
-        Code embeddings and biases :math:`(m + 1)(K d + K)`; the encoder as SASRec's without
-        its item table; the decoder's level positions :math:`(m + 1) d`, its blocks and norm.
+        With :math:`m` = ``levels + 1`` codes per item: code embeddings and biases
+        :math:`m (K d + K)`; the encoder as SASRec's without its item table; the decoder's level
+        positions :math:`m d`, its blocks and its norm.
         """
         d, k, m = config.dim, config.codebook_size, config.levels + 1
         ff = d if config.ff_dim is None else config.ff_dim
