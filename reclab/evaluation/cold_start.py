@@ -83,9 +83,9 @@ class ColdStartData:
         return test.subset(cold if targets == "cold" else ~cold)
 
     def part(self, model: Any, where: str) -> tuple[Any, EvaluationSet]:
-        """``(scorer, users)`` of one of :data:`COLD_START_PARTS`: the model on the warm or the
-        cold test users against the whole catalogue, or (``"cold_shelf"``) the cold test users
-        with only the cold items ranked (:class:`Shelf`)."""
+        """``(scorer, users)`` of one of ``COLD_START_PARTS``: the model on
+        the warm or the cold test users against the whole catalogue, or (``"cold_shelf"``) the
+        cold test users with only the cold items ranked (:class:`Shelf`)."""
         one_of(where, COLD_START_PARTS, "where", "ColdStartData.part")
         if where == "warm":
             return model, self.test("warm")
@@ -96,8 +96,9 @@ class ColdStartData:
     def evaluate(
         self, model: Any, metrics: tuple[str, ...] = ("HR@10", "NDCG@10")
     ) -> dict[str, dict[str, float]]:
-        """``metrics`` of ``model`` on each of :data:`COLD_START_PARTS` (and ``"users"``: how many
-        test users each part has), by :func:`reclab.evaluation.evaluate_model`."""
+        """``metrics`` of ``model`` on each of ``COLD_START_PARTS`` (and
+        ``"users"``: how many test users each part has), by
+        :func:`reclab.evaluation.evaluate_model`."""
         out = {}
         for where in COLD_START_PARTS:
             table = evaluate_model(*self.part(model, where)).set_index("metric")
@@ -107,7 +108,8 @@ class ColdStartData:
 
     def compare(self, model_a: Any, model_b: Any, where: str, **options: Any) -> dict[str, Any]:
         """:func:`reclab.evaluation.compare_models` of two models on one of
-        :data:`COLD_START_PARTS` (on the shelf, both rank only the cold items)."""
+        ``COLD_START_PARTS`` (on the shelf, both rank only the cold
+        items)."""
         scorer_a, users = self.part(model_a, where)
         scorer_b, _ = self.part(model_b, where)
         return compare_models(scorer_a, scorer_b, users, **options)
