@@ -415,11 +415,8 @@ class TIGER(SASRec):
             w = node.shape[1]
             states = np.repeat(hidden, w, axis=0)
             out = self.decode(tf.constant(states), tf.constant(prefix.reshape(b * w, j)))
-            logits = np.asarray(self.level_logits(out[:, -1], j), np.float64)  # (b w, K)
             child = tries[j][node.reshape(-1)]  # (b w, K): next prefix, or item id; -1 invalid
-            logits[child < 0] = -np.inf
-            peak = logits.max(axis=1, keepdims=True)
-            log_q = logits - peak - np.log(np.exp(logits - peak).sum(axis=1, keepdims=True))
+            log_q = self._valid_log_softmax(out[:, -1], j, child >= 0)  # (b w, K)
             if left is not None:  # a code whose items are all in the history leads nowhere
                 rows = np.repeat(np.arange(b), w)[:, None]
                 log_q[(left[j][rows, np.maximum(child, 0)] == 0) | (child < 0)] = -np.inf
@@ -438,6 +435,14 @@ class TIGER(SASRec):
         items = np.pad(items, ((0, 0), (0, pad)))
         score = np.pad(score, ((0, 0), (0, pad)), constant_values=-np.inf)
         return items, score.astype(np.float32)
+
+    def _valid_log_softmax(self, output: Any, level: int, valid: np.ndarray) -> np.ndarray:
+        """:math:`\\log p(c \\mid \\mathbf{h}, c_{<j})` of every code of ``level`` (float64),
+        normalised over the ``valid`` codes of each row; invalid codes get :math:`-\\infty`."""
+        logits = np.asarray(self.level_logits(output, level), np.float64)
+        logits[~valid] = -np.inf
+        peak = logits.max(axis=1, keepdims=True)
+        return logits - peak - np.log(np.exp(logits - peak).sum(axis=1, keepdims=True))
 
     def _unseen_below(self, seen: np.ndarray) -> list[np.ndarray]:
         """For each level ``j``, ``(B, P_{j+1})``: how many items outside each history lie
@@ -485,11 +490,9 @@ class TIGER(SASRec):
             dec = self.decode(tf.constant(states), tf.constant(codes[:, :-1]))
             total = np.zeros(self.num_items)
             for j in range(self.code_length):
-                logits = np.asarray(self.level_logits(dec[:, j], j), np.float64)
-                logits[np.asarray(self.tries[j])[prefixes[:, j]] < 0] = -np.inf
-                peak = logits.max(axis=1, keepdims=True)
-                norm = peak[:, 0] + np.log(np.exp(logits - peak).sum(axis=1))
-                total += logits[np.arange(self.num_items), codes[:, j]] - norm
+                valid = np.asarray(self.tries[j])[prefixes[:, j]] >= 0
+                log_q = self._valid_log_softmax(dec[:, j], j, valid)
+                total += log_q[np.arange(self.num_items), codes[:, j]]
             out[u, 1:] = total
         return out
 
