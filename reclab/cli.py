@@ -144,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--paper", action="store_true", help="the paper's hyper-parameters")
     train.add_argument(
+        "--init-from",
+        metavar="RUN",
+        default=None,
+        help="fine-tune: start from the weights of a run of the same --model (trained on "
+        "any data set) except those tied to its catalogue (item table, content arrays); the "
+        "architecture is that run's unless a flag changes it",
+    )
+    train.add_argument(
         "--no-xla", action="store_true", help="do not compile the training step with XLA"
     )
     progress = train.add_mutually_exclusive_group()
@@ -376,8 +384,12 @@ def _json_default(value: Any) -> Any:
 MODEL_FLAGS = ("dim", "max_len", "dropout", "mask_prob", "items")
 
 
-def _model_config(args: argparse.Namespace, spec: Any) -> Any:
-    changes: dict[str, Any] = {}
+def _model_config(
+    args: argparse.Namespace, spec: Any, source: tuple[dict[str, Any], Any] | None = None
+) -> Any:
+    changes: dict[str, Any] = {} if source is None else dict(source[0]["architecture"])
+    if source is not None and args.paper:
+        raise CliError("--paper and --init-from: the architecture is the pretrained run's")
     for flag in MODEL_FLAGS:
         value = getattr(args, flag)
         if value is None:
@@ -514,7 +526,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
     previous = _claim_folder(out, args.overwrite)
     args.show_bar = args.progress or (sys.stderr.isatty() and not args.no_progress)
-    model_config = _model_config(args, spec)
+    source = _pretrained(args, spec)
+    model_config = _model_config(args, spec, source)
     training = _training_config(args, spec)
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -523,8 +536,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     content = _content(model_config, catalogue, prepared, options)
     return _train(
         args, spec, options, out, previous, model_config, training, prepared, clean, timings,
-        content,
+        content, source,
     )  # fmt: skip
+
+
+def _pretrained(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], Any] | None:
+    """``(run, model)`` of ``--init-from``, or ``None`` without it."""
+    if args.init_from is None:
+        return None
+    run = _read_run(args.init_from)
+    if run["model"] != spec.name:
+        raise CliError(
+            f"--init-from {args.init_from!r} holds a {run['model']} run; fine-tuning starts "
+            f"a model from one of its own kind (--model {run['model']})"
+        )
+    if not spec.trainable:
+        raise CliError(f"--init-from applies to trained models, not to --model {spec.name}")
+    from reclab.recommend import load_model
+
+    return run, load_model(Path(args.init_from) / "model.keras")
 
 
 def _content(model_config: Any, catalogue: Any, prepared: Any, options: dict[str, Any]) -> Any:
@@ -555,6 +585,7 @@ def _train(
     clean: Any,
     timings: dict[str, float],
     content: Any = None,
+    source: tuple[dict[str, Any], Any] | None = None,
 ) -> int:
     from dataclasses import asdict, is_dataclass
 
@@ -577,6 +608,7 @@ def _train(
         **sizes,
         "data_fingerprint": prepared.fingerprint(),
         "reclab_version": reclab.__version__,
+        "init_from": None if source is None else str(Path(args.init_from).resolve()),
     }
     if previous is not None and previous.get("status") == "training" and not args.overwrite:
         _check_same_run(out, previous, run)
@@ -590,6 +622,14 @@ def _train(
             (out / "backup" / name).unlink(missing_ok=True)
     _write_json(out / "config.json", run)
     model = build_model(spec.name, config=model_config, content=content, **sizes)
+    if source is not None:
+        from reclab.training import transfer_weights
+
+        try:
+            report = transfer_weights(source[1], model, seed=training.seed)
+        except (TypeError, ValueError) as error:
+            raise CliError(f"--init-from {args.init_from!r}: {error}") from None
+        _say(str(report))
     start = time.perf_counter()
     lines = [EpochLines.make(training.epochs)] if spec.trainable else []
     try:
@@ -618,6 +658,8 @@ def _train(
         "timings": timings,
         "training": history.to_dict(),
     }
+    if source is not None:
+        summary["transfer"] = report.to_dict()
     _write_json(out / "metrics.json", summary)
     _write_json(out / "config.json", {**run, "status": "done"})
     test = metrics["test"]

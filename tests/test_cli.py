@@ -726,3 +726,29 @@ def test_sampled_losses_train_with_shared_negatives_from_the_command_line(
     assert all(np.isfinite(r["loss"]) for r in training["records"])
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["training"]["negative_sharing"] == sharing
+
+
+def test_init_from_fine_tunes_a_pretrained_run_on_another_catalogue(sasrec_run, tmp_path, capsys):
+    log = tmp_path / "other_shop.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame(
+        {"user_id": np.repeat(np.arange(40), 8), "item_id": rng.integers(100, 130, 320),
+         "timestamp": np.arange(320)}
+    ).to_csv(log, index=False)  # fmt: skip
+    argv = ["train", "--model", "sasrec", "--dataset", log, "--epochs", "2", "--no-xla"]
+    out = tmp_path / "fine-tuned"
+    status, stdout, err = run(capsys, *argv, "--init-from", sasrec_run, "--out", out)
+    assert status == 0, err
+    assert "transfer: 35 weights copied" in err and "1 weight (catalogue)" in err
+    assert architecture_of(out)["dim"] == architecture_of(sasrec_run)["dim"] == 8
+    config = json.loads((out / "config.json").read_text())
+    assert config["init_from"] == str(sasrec_run.resolve())
+    transfer = json.loads((out / "metrics.json").read_text())["transfer"]
+    assert transfer["kept"] == {"item_embedding/embeddings": "catalogue"}
+    assert_evaluate_reproduces(capsys, out)
+    status, _, err = run(capsys, *argv, "--init-from", sasrec_run, "--dim", "16",
+                         "--out", tmp_path / "wider")  # fmt: skip
+    assert status == 2 and "positions/positions has shape (8, 8) in the source" in err
+    status, _, err = run(capsys, "train", "--model", "gru4rec", "--dataset", log,
+                         "--init-from", sasrec_run, "--out", tmp_path / "gru")  # fmt: skip
+    assert status == 2 and "holds a sasrec run" in err

@@ -8,6 +8,7 @@ The path the data takes, one module per step:
 - ``validation``: the interaction schema and its boundary checks
 - ``synthetic``: the synthetic shop with a known next-item distribution
 - ``content``: item content (title words, genres, year) as arrays a model embeds
+- ``domains``: two domains with disjoint items and users, for transfer experiments
 - ``preprocessing``: implicit feedback, deduplication, k-core, time order
 - ``idmap``: contiguous ids 1..N (0 = padding) and back
 - ``sequences``: per-user sequences (flat arrays + offsets)
@@ -44,6 +45,7 @@ from reclab.data.cache import (
     file_sha256,
 )
 from reclab.data.content import ItemContent, item_content
+from reclab.data.domains import Domains, two_domains
 from reclab.data.idmap import PADDING_ID, UNKNOWN_ITEM, IdMapping, encode_interactions
 from reclab.data.logs import load_interactions, load_user_item_pairs
 from reclab.data.movielens import MOVIELENS, MovieLens, fetch_movielens, load_movielens
@@ -100,6 +102,7 @@ __all__ = [
     "DataValidationError",
     "DatasetNotAvailableError",
     "DatasetSpec",
+    "Domains",
     "EvaluationSet",
     "ExcludedItems",
     "IdMapping",
@@ -153,6 +156,7 @@ __all__ = [
     "time_gaps",
     "to_implicit",
     "training_windows",
+    "two_domains",
     "validate_interactions",
 ]
 

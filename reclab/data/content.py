@@ -89,6 +89,14 @@ def _year_bucket(titles: pd.Series) -> np.ndarray:
     return bucket.fillna(0).to_numpy(np.int32)
 
 
+def _genre_lists(column: pd.Series) -> list[list[str]]:
+    return [[g for g in str(text).split("|") if g not in _NO_GENRE] for text in column]
+
+
+def _title_words(titles: pd.Series) -> list[str]:
+    return titles.str.replace(_YEAR, "", regex=True).str.strip().tolist()
+
+
 def item_content(
     items: pd.DataFrame,
     mapping: IdMapping,
@@ -96,6 +104,7 @@ def item_content(
     max_tokens: int = 5000,
     title_length: int = 8,
     min_titles: int = 2,
+    fit_on: pd.DataFrame | None = None,
 ) -> ItemContent:
     """Content arrays for every item of ``mapping``, from a catalogue table.
 
@@ -112,10 +121,15 @@ def item_content(
             disguise: a model learns it for that item and it tells nothing about any other, so
             it is dropped from the title (its item keeps its id row, genres, year and other
             words).
+        fit_on: the catalogue table the vocabulary and the genre list are learned from
+            (default: the rows of ``mapping``'s items). Two domains whose content is built with
+            the same ``fit_on`` (e.g. the whole catalogue, :func:`reclab.data.two_domains`)
+            share token and genre ids, so a content tower trained on one reads the other
+            (:func:`reclab.training.transfer_weights`).
 
     Raises:
-        ValueError: a column is missing, or an item of ``mapping`` has no catalogue row (its
-            raw id is named).
+        ValueError: a column is missing, an item of ``mapping`` has no catalogue row (its
+            raw id is named), or it has a genre that ``fit_on`` does not list.
 
     Example:
         >>> catalogue = pd.DataFrame({"item_id": [10, 20],
@@ -127,9 +141,11 @@ def item_content(
         >>> c.describe(2)
         "title 'heat'; genres Animation; 2005-2009"
     """
-    missing = [c for c in ("item_id", "title", "genres") if c not in items.columns]
-    if missing:
-        raise ValueError(f"item_content: the catalogue table has no column {missing[0]!r}")
+    for name, frame in (("catalogue", items), ("fit_on", fit_on)):
+        missing = [c for c in ("item_id", "title", "genres") if frame is not None
+                   and c not in frame.columns]  # fmt: skip
+        if missing:
+            raise ValueError(f"item_content: the {name} table has no column {missing[0]!r}")
     table = items.drop_duplicates("item_id").set_index("item_id")
     raw = mapping.raw_ids
     absent = ~np.isin(raw, table.index.to_numpy())
@@ -139,27 +155,33 @@ def item_content(
             f"(first raw item_id {int(raw[absent][0])})"
         )
     rows = table.loc[raw]
+    basis = rows if fit_on is None else fit_on.drop_duplicates("item_id")
     titles = rows["title"].astype(str)
-    genre_lists = [
-        [g for g in str(text).split("|") if g not in _NO_GENRE] for text in rows["genres"]
-    ]
-    genre_names = tuple(sorted({g for genres in genre_lists for g in genres}))
+    genre_lists = _genre_lists(rows["genres"])
+    genre_names = tuple(sorted({g for genres in _genre_lists(basis["genres"]) for g in genres}))
     column = {g: k for k, g in enumerate(genre_names)}
     genres = np.zeros((len(raw) + 1, len(genre_names)), np.float32)
     for row, names in enumerate(genre_lists, start=1):
+        unknown = [g for g in names if g not in column]
+        if unknown:
+            raise ValueError(
+                f"item_content: item_id {int(raw[row - 1])} has genre {unknown[0]!r}, which "
+                "the fit_on table does not list"
+            )
         genres[row, [column[g] for g in names]] = 1.0
 
     import keras  # TensorFlow only when content is built (reclab.data stays light)
 
-    words = titles.str.replace(_YEAR, "", regex=True).str.strip().tolist()
+    words = _title_words(titles)
     vectorizer = keras.layers.TextVectorization(
         max_tokens=max_tokens, output_sequence_length=title_length, name="title_words"
     )
-    vectorizer.adapt(words)
-    found = np.asarray(vectorizer(words), dtype=np.int32)  # (N, T), the full vocabulary
+    basis_words = _title_words(basis["title"].astype(str))
+    vectorizer.adapt(basis_words)
     titles_with = np.zeros(len(vectorizer.get_vocabulary()), np.int64)
-    for row in found:
+    for row in np.asarray(vectorizer(basis_words), dtype=np.int32):  # counted on the basis
         titles_with[np.unique(row[row > 1])] += 1
+    found = np.asarray(vectorizer(words), dtype=np.int32)  # (N, T), the full vocabulary
     full = vectorizer.get_vocabulary()
     vocabulary = [w for k, w in enumerate(full) if k < 2 or titles_with[k] >= min_titles]
     old_to_new = np.zeros(len(titles_with), np.int32)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -136,6 +136,38 @@ class NextItemData:
     def item_counts(self) -> np.ndarray:
         """Training events per item id, ``(N + 1,)`` (index 0, padding, is 0)."""
         return np.bincount(self.train.items, minlength=self.num_items + 1).astype(np.int64)
+
+    def subsample_training(self, share: float, *, seed: int = 0) -> NextItemData:
+        """The same data with the training and validation events of a share of the users only.
+
+        The item and user mappings and the test set are unchanged, so models trained on
+        growing shares of the users are measured on the same test users (a sequence model
+        reads each test user's history, whether or not it trained on that user). The users
+        are drawn with ``seed``; the shares are nested (a smaller share's users are among a
+        larger one's).
+
+        Example:
+            >>> df = pd.DataFrame({"user_id": [1] * 3 + [2] * 3, "item_id": [1, 2, 3] * 2,
+            ...                    "timestamp": range(6)})
+            >>> small = prepare_next_item_data(df).subsample_training(0.5)
+            >>> len(small.train), len(small.validation), len(small.test)
+            (1, 1, 2)
+        """
+        if not 0 < share <= 1:
+            raise ValueError(f"NextItemData.subsample_training: share must be in (0, 1], got {share}")
+        order = np.random.default_rng(seed).permutation(self.train.users)
+        chosen = order[: max(1, round(share * len(order)))]
+        train = self.train.subset(np.isin(self.train.users, chosen))
+        validation = self.validation.subset(np.isin(self.validation.users, chosen))
+        report = StepReport(
+            "subsample_training",
+            len(self.train.items),
+            len(train.items),
+            f"training and validation events of {len(chosen)} of {len(order)} users kept "
+            f"(share {share}, seed {seed}); the test set is unchanged",
+            {"users": len(chosen)},
+        )
+        return replace(self, train=train, validation=validation, reports=(*self.reports, report))
 
     def fingerprint(self) -> str:
         """A short hash of the mappings, the training events and the held-out targets.

@@ -84,6 +84,20 @@ class Sequences:
         """The ``k``-th user's items (by position in :attr:`users`, not by user id)."""
         return self.items[self.offsets[k] : self.offsets[k + 1]]
 
+    def subset(self, rows: np.ndarray) -> Sequences:
+        """The users at positions ``rows`` (a boolean mask or sorted indices), in order.
+
+        Example:
+            >>> Sequences.from_lists([[4, 5], [6], [7, 8, 9]]).subset(np.array([0, 2])).to_list()
+            [array([4, 5]), array([7, 8, 9])]
+        """
+        keep = np.zeros(len(self), bool)
+        keep[rows] = True
+        events = np.repeat(keep, self.lengths)
+        offsets = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        np.cumsum(self.lengths[keep], out=offsets[1:])
+        return Sequences(self.users[keep], offsets, self.items[events], self.timestamps[events])
+
     def to_list(self) -> list[np.ndarray]:
         """One array per user (a Python list: for small data and tests)."""
         return np.split(self.items, self.offsets[1:-1])

@@ -267,6 +267,10 @@ class BERT4Rec(NextItemModel):
             x = block(x, padding_mask=mask, training=training)  # (B, L, d), 0 at padding
         return self.projection(x)  # (B, L, d)
 
+    def catalogue_weights(self) -> list[Any]:
+        """The item table (with the mask token's row) and the output bias."""
+        return [self.item_embedding.embeddings, self.output_bias]
+
     def output_table(self) -> tuple[Any, Any]:
         # The shared table without its mask-token row, so scores cover ids 0..N only.
         return self.item_embedding.embeddings[: self.num_items + 1], self.output_bias

@@ -95,10 +95,11 @@ class ItemContentTower(keras.layers.Layer):
         self.years = self.add_weight(
             shape=(s["year_buckets"], dim), initializer=init, name="year_vectors"
         )
-        self.hidden = keras.layers.Dense(dim, activation="relu", name="hidden")
-        self.hidden.build((None, 3 * dim))
-        self.out = keras.layers.Dense(dim, name="out")
-        self.out.build((None, dim))
+        with keras.name_scope(self.name):  # paths content_tower/hidden/..., not hidden/...
+            self.hidden = keras.layers.Dense(dim, activation="relu", name="hidden")
+            self.hidden.build((None, 3 * dim))
+            self.out = keras.layers.Dense(dim, name="out")
+            self.out.build((None, dim))
         self.built = True
         if content is not None:
             self.set_content(content)
@@ -113,6 +114,14 @@ class ItemContentTower(keras.layers.Layer):
         self.title_tokens.assign(content.title_tokens.astype(np.int32))
         self.genres.assign(content.genres.astype(np.float32))
         self.year_bucket.assign(content.year_bucket.astype(np.int32))
+
+    def catalogue_weights(self) -> list[Any]:
+        """The content arrays: one row per item of this catalogue (never transferred)."""
+        return [self.title_tokens, self.genres, self.year_bucket]
+
+    def vocabulary_weights(self) -> list[Any]:
+        """The word and genre vectors, indexed by this catalogue's vocabulary and genre list."""
+        return [self.words, self.genre_vectors]
 
     def table(self) -> Any:
         """The item vectors ``(N + 1, d)``; row 0 (padding) is zero."""

@@ -180,6 +180,10 @@ class GRU4Rec(NextItemModel):
         x = ops.where(ops.expand_dims(mask, -1), x, ops.zeros_like(x))
         return self.output_dropout(x, training=training)
 
+    def catalogue_weights(self) -> list[Any]:
+        """The input and output item tables and the output bias."""
+        return [self.item_embedding.embeddings, self.output_items.embeddings, self.output_bias]
+
     def output_table(self) -> tuple[Any, Any]:
         return self.output_items.embeddings, self.output_bias
 

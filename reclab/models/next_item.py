@@ -134,6 +134,17 @@ class NextItemModel(keras.Model):
         return None
 
     # -- Keras plumbing ----------------------------------------------------------------------
+    def catalogue_weights(self) -> list[Any]:
+        """The weights with a row per item of this catalogue (item tables, output biases).
+
+        :func:`reclab.training.transfer_weights` copies every other weight to a model for
+        another catalogue. A model class that can be fine-tuned overrides this.
+        """
+        raise TypeError(
+            f"{type(self).__name__} does not declare which of its weights belong to its "
+            "catalogue, so its weights cannot be transferred to another catalogue"
+        )
+
     def build(self, input_shape: Any = None) -> None:
         self.build_layers()
         self.built = True

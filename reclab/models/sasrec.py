@@ -306,6 +306,13 @@ class SASRec(NextItemModel):
         m = ops.cast(self.trained_items, table.dtype)[:, None]  # (N + 1, 1)
         return m * self.item_embedding.embeddings + table
 
+    def catalogue_weights(self) -> list[Any]:
+        """The item table, the trained-item mask :math:`m` and the content arrays."""
+        weights = [self.item_embedding.embeddings] if self.config.items != "content" else []
+        if self.config.items != "id":
+            weights += [self.trained_items, *self.content_tower.catalogue_weights()]
+        return weights
+
     def training_logit_offsets(self) -> Any:
         """``(N + 1,)`` added to the training logits: :math:`-10^9` for untrained items, else 0.
 

@@ -319,6 +319,12 @@ class TIGER(SASRec):
     def output_table(self) -> tuple[Any, Any]:
         raise NotImplementedError("TIGER scores items through its decoder, not an item table")
 
+    def catalogue_weights(self) -> list[Any]:
+        """The codes, tries, code vectors and code biases: a code means something only in the
+        quantisation of this catalogue."""
+        codes = [layer.embeddings for layer in self.code_embeddings]
+        return [self.codes, self.code_prefixes, *self.tries, *codes, *self.code_bias]
+
     def set_trained_items(self, counts: np.ndarray) -> None:
         """Ignored: an item's codes, not a row of its own, represent it."""
 

@@ -4,7 +4,8 @@
   :class:`reclab.data.NextItemData`, with full-ranking validation on the validation split,
   early stopping with best-weights restore, a NaN guard, a time limit and resumable backups;
 - :class:`TrainingConfig`: objective, negatives, optimiser, schedule, early stopping, seed;
-- :data:`OBJECTIVES`: the training objectives by name (:func:`register_objective` adds one).
+- :data:`OBJECTIVES`: the training objectives by name (:func:`register_objective` adds one);
+- :func:`transfer_weights`: start a model for a new catalogue from a pretrained one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reclab.training.objectives import (
     objective,
     register_objective,
 )
+from reclab.training.transfer import TransferReport, transfer_weights
 
 __all__ = [
     "LR_SCHEDULES",
@@ -47,9 +49,11 @@ __all__ = [
     "TrainingDivergedError",
     "TrainingHistory",
     "TrainingLog",
+    "TransferReport",
     "fit",
     "make_loss",
     "negative_weights",
     "objective",
     "register_objective",
+    "transfer_weights",
 ]
