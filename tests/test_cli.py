@@ -737,7 +737,7 @@ def test_init_from_fine_tunes_a_pretrained_run_on_another_catalogue(sasrec_run, 
     ).to_csv(log, index=False)  # fmt: skip
     argv = ["train", "--model", "sasrec", "--dataset", log, "--epochs", "2", "--no-xla"]
     out = tmp_path / "fine-tuned"
-    status, stdout, err = run(capsys, *argv, "--init-from", sasrec_run, "--out", out)
+    status, _, err = run(capsys, *argv, "--init-from", sasrec_run, "--out", out)
     assert status == 0, err
     assert "transfer: 35 weights copied" in err and "1 weight (catalogue)" in err
     assert architecture_of(out)["dim"] == architecture_of(sasrec_run)["dim"] == 8

@@ -154,7 +154,9 @@ class NextItemData:
             (1, 1, 2)
         """
         if not 0 < share <= 1:
-            raise ValueError(f"NextItemData.subsample_training: share must be in (0, 1], got {share}")
+            raise ValueError(
+                f"NextItemData.subsample_training: share must be in (0, 1], got {share}"
+            )
         order = np.random.default_rng(seed).permutation(self.train.users)
         chosen = order[: max(1, round(share * len(order)))]
         train = self.train.subset(np.isin(self.train.users, chosen))

@@ -59,9 +59,9 @@ class TransferReport:
         reasons: dict[str, int] = {}
         for why in self.kept.values():
             reasons[why] = reasons.get(why, 0) + 1
-        kept = ", ".join(
-            f"{n} weight{'s' * (n != 1)} ({why})" for why, n in reasons.items()
-        ) or "none"
+        kept = (
+            ", ".join(f"{n} weight{'s' * (n != 1)} ({why})" for why, n in reasons.items()) or "none"
+        )
         text = (
             f"transfer: {len(self.copied)} weights copied ({self.values_copied:,} values); "
             f"kept the target's own: {kept}"

@@ -26,7 +26,9 @@ CONFIG = SASRecConfig(max_len=6, dim=8, num_blocks=1, num_heads=2, dropout=0.0)
 CATALOGUE = pd.DataFrame(
     {
         "item_id": range(1, 9),
-        "title": [f"{w} (199{k})" for k, w in enumerate("red blue red green blue red green blue".split())],
+        "title": [
+            f"{w} (199{k})" for k, w in enumerate("red blue red green blue red green blue".split())
+        ],
         "genres": ["A", "B", "A|B", "C", "A", "B", "C", "A|C"],
     }
 )
@@ -56,7 +58,9 @@ def test_fine_tuning_starts_from_the_pretrained_weights_and_then_trains_them(sho
             seen.update(values(self.model))
 
     rng = np.random.default_rng(0)
-    sequences = Sequences.from_lists([list(rng.integers(1, target_items + 1, 8)) for _ in range(30)])
+    sequences = Sequences.from_lists(
+        [list(rng.integers(1, target_items + 1, 8)) for _ in range(30)]
+    )
     fit(target, sequences, TrainingConfig(epochs=2, batch_size=16, seed=0), callbacks=[AtStart()])
     for path in report.copied:  # what the first step of fine-tuning sees is the source's
         np.testing.assert_array_equal(seen[path], pretrained[path], err_msg=path)
