@@ -2,7 +2,7 @@
 
 The package follows the path the data takes::
 
-    data -> models -> losses -> training -> metrics / evaluation -> recommend
+    data -> models -> losses -> training -> metrics / evaluation -> recommend -> serving
                                                    plotting (figures for the book)
 
 Submodules are imported on first use, so ``import reclab`` is cheap and
@@ -25,6 +25,7 @@ _SUBMODULES = (
     "training",
     "evaluation",
     "recommend",
+    "serving",
     "plotting",
     "reference",
     "benchmark_results",

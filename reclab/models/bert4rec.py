@@ -275,6 +275,13 @@ class BERT4Rec(NextItemModel):
         # The shared table without its mask-token row, so scores cover ids 0..N only.
         return self.item_embedding.embeddings[: self.num_items + 1], self.output_bias
 
+    def model_inputs(self, histories: Any) -> Any:
+        """Left-padded histories ``(B, max_len)`` with the oldest item dropped and the mask token
+        appended, as :meth:`prepare_histories` does in NumPy (for an exported graph)."""
+        ids = ops.cast(histories, "int32")
+        token = ops.full((ops.shape(ids)[0], 1), self.mask_token, "int32")
+        return ops.concatenate([ids[:, 1:], token], axis=1)
+
     def prepare_histories(self, histories: Any, where: str = "score") -> np.ndarray:
         """Histories as ``(B, max_len)`` int32: the latest ``max_len - 1`` items, left-padded,
         then the mask token (the position whose scores rank the catalogue)."""

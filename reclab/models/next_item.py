@@ -200,6 +200,15 @@ class NextItemModel(keras.Model):
         pad = np.zeros((len(h), self.max_len - h.shape[1]), np.int32)
         return np.concatenate([pad, h.astype(np.int32)], axis=1)
 
+    def model_inputs(self, histories: Any) -> Any:
+        """The model's input ids for left-padded histories ``(B, max_len)``, as a tensor.
+
+        The graph counterpart of :meth:`prepare_histories` (which also truncates and pads, in
+        NumPy): the identity here; :class:`~reclab.models.BERT4Rec` drops the oldest item and
+        appends its mask token. An exported serving function calls it inside its graph.
+        """
+        return ops.cast(histories, "int32")
+
     def _last_logits(self, inputs: Any) -> Any:
         hidden = self.encode(inputs, training=False)[:, -1, :]  # (B, d): the latest position
         table, bias = self.output_table()
