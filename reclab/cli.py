@@ -173,6 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_argument(
         "--include-seen", action="store_true", help="also list items the user already has"
     )
+    recommend.add_argument(
+        "--explain",
+        action="store_true",
+        help="also show which history items the first recommendation rests on (deletion, "
+        "gradient x input, attention)",
+    )
+    export = commands.add_parser(
+        "export", help="write a trained model for serving (SavedModel or LiteRT)"
+    )
+    export.add_argument("run", help="a folder written by 'train'")
+    export.add_argument("--format", choices=("saved_model", "litert"), default="saved_model")
+    export.add_argument("--out", required=True, help="export folder (new or empty)")
+    export.add_argument("-k", type=_positive_int, default=10, help="list length it returns")
+    export.add_argument(
+        "--quantize", choices=("int8",), help="LiteRT weights as int8 (dynamic range)"
+    )
+    export.add_argument(
+        "--include-seen", action="store_true", help="also list items the history already has"
+    )
     return parser
 
 
@@ -818,6 +837,62 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     columns = ["rank", "item_id"] + (["title"] if "title" in table else []) + ["score"]
     with pd.option_context("display.width", 120, "display.max_colwidth", 60):
         print(table[columns].to_string(index=False))
+        if args.explain:
+            print(_explanation(model, history, table, prepared, items, user))
+    return 0
+
+
+def _explanation(model: Any, history: Any, table: Any, prepared: Any, items: Any, user: int) -> str:
+    from reclab.recommend import explain
+
+    first = int(prepared.items.encode([table["item_id"].iloc[0]])[0])
+    why = explain(model, history, first, user=user, item_mapping=prepared.items, items=items)
+    why = why.drop(columns="item_id").rename(columns={"raw_item_id": "item_id"})
+    why = why.sort_values("deletion", ascending=False, kind="stable").head(10)
+    name = table["title"].iloc[0] if "title" in table else table["item_id"].iloc[0]
+    return (
+        f"\nwhy {name!s}: the history items whose deletion lowers its score most "
+        "(deletion = score drop when the item is removed)\n" + why.to_string(index=False)
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from reclab.serving import export_model, load_exported
+
+    if args.quantize and args.format != "litert":
+        raise CliError("--quantize int8 needs --format litert (a SavedModel keeps float32)")
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CliError(f"--out {args.out!r} exists and is not empty; choose a new folder")
+    from reclab.models import NextItemModel, model_spec
+
+    kind = _read_run(args.run)["model"]
+    spec = model_spec(kind)
+    if not issubclass(spec.model_class, NextItemModel) or spec.model_class.score is not (
+        NextItemModel.score
+    ):
+        raise CliError(
+            f"{args.run!r} holds a {kind!r} model, which cannot be exported: only the sequence "
+            "models that score the whole catalogue (sasrec, hstu, bert4rec, gru4rec) have a "
+            "top-k serving signature"
+        )
+    _, prepared, items, model, _ = _load_run(args.run)
+    export_model(
+        model,
+        out,
+        format=args.format,
+        k=args.k,
+        exclude_seen=prepared.test.exclude_seen and not args.include_seen,
+        quantize=args.quantize,
+        item_mapping=prepared.items,
+        items=items,
+    )
+    size = load_exported(out).model_bytes()
+    print(
+        f"wrote {args.format} ({size / 1e6:.2f} MB) to {str(out)!r}: signature 'serve', "
+        f"histories (B, T) int32 (reads the latest {model.max_len}) -> item_ids, scores "
+        f"(B, {args.k})"
+    )
     return 0
 
 
@@ -845,7 +920,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet_tensorflow(warm_up=False)
         args = build_parser().parse_args(argv)
         quiet_tensorflow()
-        command = {"train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend}
+        command = {
+            "train": cmd_train,
+            "evaluate": cmd_evaluate,
+            "recommend": cmd_recommend,
+            "export": cmd_export,
+        }
         return command[args.command](args)
     except CliError as error:
         return _report(str(error))

@@ -752,3 +752,53 @@ def test_init_from_fine_tunes_a_pretrained_run_on_another_catalogue(sasrec_run, 
     status, _, err = run(capsys, "train", "--model", "gru4rec", "--dataset", log,
                          "--init-from", sasrec_run, "--out", tmp_path / "gru")  # fmt: skip
     assert status == 2 and "holds a sasrec run" in err
+
+
+def test_export_serves_the_lists_of_the_trained_model(sasrec_run, tmp_path, capsys):
+    from reclab.recommend import load_model, top_k
+    from reclab.serving import load_exported
+
+    model = load_model(sasrec_run / "model.keras")
+    histories = np.random.default_rng(0).integers(1, model.num_items + 1, size=(20, 8))
+    for fmt in ("saved_model", "litert"):
+        out = tmp_path / fmt
+        status, stdout, err = run(capsys, "export", sasrec_run, "--format", fmt, "-k", "5",
+                                  "--out", out)  # fmt: skip
+        assert status == 0, err
+        assert f"wrote {fmt}" in stdout and "(B, 5)" in stdout
+        exported = load_exported(out)
+        want, _ = top_k(model, histories, k=5, exclude_seen=exported.info["exclude_seen"])
+        np.testing.assert_array_equal(exported.top_k(histories)[0], want)
+        assert len(exported.items) == model.num_items  # encoded id -> raw id, for a service
+    status, _, err = run(capsys, "export", sasrec_run, "--format", "litert", "--quantize",
+                         "int8", "--out", tmp_path / "int8")  # fmt: skip
+    assert status == 0, err and load_exported(tmp_path / "int8").info["quantize"] == "int8"
+
+
+def test_export_refuses_with_one_line(sasrec_run, tmp_path, capsys):
+    status, _, err = run(
+        capsys, "export", sasrec_run, "--quantize", "int8", "--out", tmp_path / "a"
+    )
+    assert status == 2 and "--quantize int8 needs --format litert" in err
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+    status, _, err = run(capsys, "export", sasrec_run, "--out", tmp_path / "full")
+    assert status == 2 and "is not empty" in err
+    assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
+    pop = tmp_path / "pop"
+    assert (
+        run(capsys, "train", "--model", "pop", "--dataset", "synthetic-toy", "--out", pop)[0] == 0
+    )
+    status, _, err = run(capsys, "export", pop, "--out", tmp_path / "b")
+    assert status == 2 and "'pop' model, which cannot be exported" in err
+
+
+def test_recommend_explains_its_first_item(sasrec_run, capsys):
+    status, out, err = run(capsys, "recommend", sasrec_run, "--user", "5", "-k", "3", "--explain")
+    assert status == 0, err
+    listed, why = out.split("\nwhy ")
+    first = listed.strip().splitlines()[1]  # rank 1: its raw item id and title
+    assert why.split(":")[0] in first
+    header = why.splitlines()[1].split()
+    assert header[:2] == ["position", "item_id"]
+    assert {"deletion", "gradient_x_input", "attention"} <= set(header)

@@ -31,6 +31,7 @@ from reclab.evaluation.core import (
 from reclab.evaluation.full_ranking import evaluate_full_ranking
 from reclab.evaluation.report import (
     compare_models,
+    evaluate_lists,
     evaluate_model,
     per_user_metrics,
     results_table,
@@ -62,6 +63,7 @@ __all__ = [
     "cold_start_split",
     "compare_models",
     "evaluate_full_ranking",
+    "evaluate_lists",
     "evaluate_model",
     "evaluate_sampled_ranking",
     "fit_power_law",

@@ -22,7 +22,13 @@ from reclab.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
 from reclab.evaluation.core import TARGET_KINDS, RankingProtocol, parse_metric_key, score_users
 from reclab.seeding import as_generator
 
-__all__ = ["compare_models", "evaluate_model", "per_user_metrics", "results_table"]
+__all__ = [
+    "compare_models",
+    "evaluate_lists",
+    "evaluate_model",
+    "per_user_metrics",
+    "results_table",
+]
 
 #: The columns of :func:`evaluate_model`'s table.
 COLUMNS = ("model", "split", "targets", "metric", "value", "ci_low", "ci_high", "users")
@@ -263,3 +269,55 @@ def results_table(
     if split is not None:
         wide = wide.loc[order]
     return wide
+
+
+class _ListScores:
+    """Scores that rank fixed lists: row ``r``'s list at positions 1..K scores K..1, else -inf."""
+
+    def __init__(self, lists: np.ndarray, num_items: int) -> None:
+        self.lists, self.num_items = lists, num_items
+
+    def score(self, histories: np.ndarray, users: np.ndarray | None = None) -> np.ndarray:
+        rows = self.lists[np.asarray(users)]
+        scores = np.full((len(rows), self.num_items + 1), -np.inf)
+        weights = np.broadcast_to(np.arange(rows.shape[1], 0, -1, dtype=float), rows.shape)
+        np.put_along_axis(scores, rows, np.where(rows > 0, weights, -np.inf), axis=1)
+        scores[:, 0] = -np.inf
+        return scores
+
+
+def evaluate_lists(
+    lists: Any, data: Any, *, name: str = "lists", num_items: int | None = None, **options: Any
+) -> pd.DataFrame:
+    """:func:`evaluate_model` for fixed top-``K`` lists (re-ranked ones, say), one per user.
+
+    The lists are ranked in their own order and every item not on a list ranks below it, so a
+    metric at a cut-off up to ``K`` is exactly that of the list (an item off the list can never
+    count); metrics beyond ``K`` are not meaningful.
+
+    Args:
+        lists: ``(U, K)`` item ids, best first (0 = an empty slot), one row per row of ``data``.
+        data: the :class:`~reclab.data.EvaluationSet` the lists were made for.
+        name: the name in the table.
+        num_items: the catalogue size :math:`N` (default: the largest id in lists or data).
+        options: any other keyword of :func:`evaluate_model` (``ks`` at most ``K``).
+
+    Example:
+        >>> from reclab.data import EvaluationSet
+        >>> users = EvaluationSet(np.array([[1, 2], [2, 3]]), np.array([4, 5]), np.array([7, 9]))
+        >>> table = evaluate_lists([[4, 5], [4, 6]], users, num_items=6, ks=(1,))
+        >>> float(table.set_index("metric").loc["HR@1", "value"])  # user 7's first is a hit
+        0.5
+    """
+    from reclab.checks import id_matrix
+
+    ids = id_matrix(lists, "lists", "evaluate_lists", shape="(U, K)", layout="of item ids")
+    if len(ids) != len(data.targets):
+        raise ValueError(
+            f"evaluate_lists: {len(ids)} lists for {len(data.targets)} users; one list per user"
+        )
+    if num_items is None:
+        num_items = int(max(ids.max(initial=0), np.max(data.histories, initial=0),
+                            np.max(data.targets, initial=0)))  # fmt: skip
+    rows = type(data)(data.histories, data.targets, np.arange(len(ids)), data.exclude_seen)
+    return evaluate_model(_ListScores(ids, num_items), rows, name=name, **options)

@@ -7,7 +7,11 @@ pessimistic by default); nothing sorts, and nothing lets ties favour the held-ou
 from __future__ import annotations
 
 from reclab.metrics._ranks import TIES, TargetRanks, ranks, target_ranks
-from reclab.metrics.beyond_accuracy import catalogue_coverage, popularity_bias
+from reclab.metrics.beyond_accuracy import (
+    catalogue_coverage,
+    intra_list_diversity,
+    popularity_bias,
+)
 from reclab.metrics.from_ranks import RANKING_METRICS, metric_per_user
 from reclab.metrics.ranking import (
     accuracy_at_k,
@@ -30,6 +34,7 @@ __all__ = [
     "catalogue_coverage",
     "f1_at_k",
     "hit_rate_at_k",
+    "intra_list_diversity",
     "map_at_k",
     "metric_per_user",
     "mrr",

@@ -269,13 +269,24 @@ class SASRec(NextItemModel):
         """
         ids = ops.cast(inputs, "int32")  # (B, L)
         mask = ops.not_equal(ids, 0)  # (B, L)
-        x = self.embed_items(ids)  # (B, L, d)
+        return self._add_positions(self.item_inputs(ids), mask, training), mask
+
+    def item_inputs(self, ids: Any) -> Any:
+        r"""The item part of the first block's input, :math:`\sqrt{d}\,\mathbf{e}_{s_t}`.
+
+        Shape ``(B, L, d)``; what :meth:`encode_item_inputs` takes. A gradient with respect to
+        it is one with respect to the items fed, before the position embeddings are added
+        (:func:`reclab.recommend.gradient_times_input`).
+        """
+        x = self.embed_items(ops.cast(ids, "int32"))  # (B, L, d)
         if self.config.scale_embeddings:
             x = x * math.sqrt(self.config.dim)
-        x = self.positions(x)  # (B, L, d): + p_t, right-aligned
+        return x
+
+    def _add_positions(self, items: Any, mask: Any, training: Any) -> Any:
+        x = self.positions(items)  # (B, L, d): + p_t, right-aligned
         x = self.input_dropout(x, training=training)
-        x = ops.where(ops.expand_dims(mask, -1), x, ops.zeros_like(x))  # (B, L, d)
-        return x, mask
+        return ops.where(ops.expand_dims(mask, -1), x, ops.zeros_like(x))  # (B, L, d)
 
     def embed_items(self, ids: Any) -> Any:
         """The item vectors :math:`\\mathbf{e}_{s_t}` of ids ``(B, L)``, ``(B, L, d)``."""
@@ -284,7 +295,19 @@ class SASRec(NextItemModel):
         return ops.take(self.item_table(), ids, axis=0)
 
     def encode(self, inputs: Any, training: Any = None) -> Any:
-        x, mask = self.embed(inputs, training=training)
+        ids = ops.cast(inputs, "int32")  # (B, L)
+        return self.encode_item_inputs(
+            self.item_inputs(ids), ops.not_equal(ids, 0), training=training
+        )
+
+    def encode_item_inputs(self, items: Any, mask: Any, training: Any = None) -> Any:
+        """Hidden states ``(B, L, d)`` from item inputs ``(B, L, d)`` and the padding mask.
+
+        ``items`` is what :meth:`item_inputs` returns (or a perturbation of it) and ``mask``
+        ``(B, L)`` is True at real items; the positions are added, then the blocks and the final
+        norm run. ``encode(ids)`` is ``encode_item_inputs(item_inputs(ids), ids != 0)``.
+        """
+        x = self._add_positions(items, mask, training)  # (B, L, d)
         for block in self.blocks:
             x = block(x, padding_mask=mask, training=training)  # (B, L, d)
         return self.final_norm(x)  # (B, L, d)
