@@ -124,7 +124,13 @@ def _write_saved_model(model: NextItemModel, path: Path, k: int, exclude_seen: b
     archive.add_endpoint(
         "serve", serving_function(model, k, exclude_seen=exclude_seen), input_signature=[signature]
     )
-    archive.write_out(str(path), verbose=False)
+    logger = tf.get_logger()  # SavedModel writing logs "Assets written to ..." at INFO
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        archive.write_out(str(path), verbose=False)
+    finally:
+        logger.setLevel(level)
 
 
 def _litert_flatbuffer(saved_model: Path, quantize: str | None) -> bytes:
