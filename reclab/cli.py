@@ -78,6 +78,13 @@ _non_negative_int = _number(int, 0, False, "an integer >= 0")
 _positive_float = _number(float, 0.0, True, "a positive finite number")
 
 
+def _fraction(text: str) -> float:
+    value = _number(float, 0.0, False, "a number in [0, 1]")(text)
+    if value > 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (``python -m reclab --help``); choices come from the registries."""
     from reclab.data import NEGATIVE_SHARING
@@ -173,6 +180,20 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_argument(
         "--include-seen", action="store_true", help="also list items the user already has"
     )
+    recommend.add_argument(
+        "--rerank",
+        choices=("mmr", "calibration"),
+        help="re-rank the model's best --pool items: mmr for diversity (genres, or the model's "
+        "item vectors), calibration to the user's own head/mid/tail popularity mix",
+    )
+    recommend.add_argument(
+        "--trade-off",
+        type=_fraction,
+        default=None,
+        help="lambda in [0, 1]: mmr's weight of relevance (default 0.7), calibration's weight "
+        "of the popularity mix (default 0.5)",
+    )
+    recommend.add_argument("--pool", type=_positive_int, default=100, help="re-ranking pool")
     recommend.add_argument(
         "--explain",
         action="store_true",
@@ -824,6 +845,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     mine = events[(events["user_id"] == user) & (events["item_id"] > 0)]
     history = mine.sort_values("timestamp", kind="stable")["item_id"].to_numpy(np.int64)
     exclude = prepared.test.exclude_seen and not args.include_seen
+    if args.trade_off is not None and not args.rerank:
+        raise CliError("--trade-off needs --rerank mmr or --rerank calibration")
     table = recommend(
         model,
         history,
@@ -832,6 +855,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         user=user,
         item_mapping=prepared.items,
         items=items,
+        reranker=_reranker(args, model, prepared, items) if args.rerank else None,
+        pool=args.pool,
     )
     table = table.drop(columns="item_id").rename(columns={"raw_item_id": "item_id"})
     columns = ["rank", "item_id"] + (["title"] if "title" in table else []) + ["score"]
@@ -840,6 +865,30 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         if args.explain:
             print(_explanation(model, history, table, prepared, items, user))
     return 0
+
+
+def _reranker(args: argparse.Namespace, model: Any, prepared: Any, items: Any) -> Any:
+    import numpy as np
+
+    from reclab import recommend
+
+    if args.rerank == "calibration":
+        groups = recommend.popularity_groups(prepared.item_counts())
+        trade_off = 0.5 if args.trade_off is None else args.trade_off
+        return recommend.calibration_reranker(groups, trade_off=trade_off, num_groups=3)
+    trade_off = 0.7 if args.trade_off is None else args.trade_off
+    if items is not None and "genres" in items:
+        from reclab.data import item_content
+
+        vectors = item_content(items, prepared.items).genres.astype(np.float64)
+    elif hasattr(model, "output_table"):
+        vectors = np.asarray(model.output_table()[0], np.float64)
+    else:
+        raise CliError(
+            "--rerank mmr needs item vectors: the data has no genres and this model has no "
+            "item table; use --rerank calibration"
+        )
+    return recommend.mmr_reranker(vectors, trade_off=trade_off)
 
 
 def _explanation(model: Any, history: Any, table: Any, prepared: Any, items: Any, user: int) -> str:

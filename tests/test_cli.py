@@ -802,3 +802,22 @@ def test_recommend_explains_its_first_item(sasrec_run, capsys):
     header = why.splitlines()[1].split()
     assert header[:2] == ["position", "item_id"]
     assert {"deletion", "gradient_x_input", "attention"} <= set(header)
+
+
+def test_recommend_reranks_for_diversity_or_calibration(sasrec_run, capsys):
+    def listed(*flags):
+        status, out, err = run(capsys, "recommend", sasrec_run, "--user", "5", "-k", "5", *flags)
+        assert status == 0, err
+        return [line.split()[1] for line in out.strip().splitlines()[1:]]
+
+    plain = listed()
+    assert listed("--rerank", "mmr", "--trade-off", "1") == plain  # lambda = 1: the top-k
+    assert listed("--rerank", "calibration", "--trade-off", "0") == plain
+    for flags in (("--rerank", "mmr", "--trade-off", "0.2"), ("--rerank", "calibration")):
+        ids = listed(*flags)
+        assert len(ids) == len(set(ids)) == 5
+    status, _, err = run(capsys, "recommend", sasrec_run, "--user", "5", "--trade-off", "0.5")
+    assert status == 2 and "--trade-off needs --rerank" in err
+    status, _, err = run(capsys, "recommend", sasrec_run, "--user", "5", "--rerank", "mmr",
+                         "--trade-off", "2")  # fmt: skip
+    assert status == 2 and "expected a number in [0, 1], got '2'" in err

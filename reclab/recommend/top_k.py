@@ -67,6 +67,8 @@ def recommend(
     user: int | None = None,
     item_mapping: Any | None = None,
     items: pd.DataFrame | None = None,
+    reranker: Any = None,
+    pool: int = 100,
 ) -> pd.DataFrame:
     """One user's top-``k`` list as a table: rank, item ids, title and score.
 
@@ -80,6 +82,11 @@ def recommend(
             item ids (``raw_item_id``).
         items: an item table with ``item_id`` (raw ids) and ``title`` (e.g. MovieLens'
             ``items``), to add titles; needs ``item_mapping``.
+        reranker: a re-ranker (:func:`~reclab.recommend.mmr_reranker`,
+            :func:`~reclab.recommend.calibration_reranker`) that builds the list from the
+            model's best ``pool`` items (:func:`~reclab.recommend.rerank_top_k`); the scores
+            shown are still the model's.
+        pool: candidates a re-ranker chooses from.
 
     Returns:
         A table with columns ``rank``, ``item_id`` (encoded), ``score`` and, when given the
@@ -100,7 +107,16 @@ def recommend(
     if len(h) == 0:
         h = np.zeros(1, np.int64)
     users = None if user is None else np.array([user])
-    ids, scores = top_k(model, h[None].astype(np.int64), k, exclude_seen=exclude_seen, users=users)
+    if reranker is None:
+        ids, scores = top_k(model, h[None].astype(np.int64), k, exclude_seen=exclude_seen,
+                            users=users)  # fmt: skip
+    else:
+        from reclab.recommend.rerank import rerank_top_k
+
+        ids = rerank_top_k(model, h[None].astype(np.int64), k, pool=pool, reranker=reranker,
+                           exclude_seen=exclude_seen, users=users)  # fmt: skip
+        every = np.asarray(model.score(h[None].astype(np.int64), users), np.float64)
+        scores = np.where(ids > 0, np.take_along_axis(every, ids, axis=1), -np.inf)
     keep = ids[0] > 0
     table = pd.DataFrame(
         {"rank": np.arange(1, keep.sum() + 1), "item_id": ids[0][keep], "score": scores[0][keep]}

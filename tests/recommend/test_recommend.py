@@ -173,3 +173,20 @@ def test_a_damaged_model_file_is_a_clear_value_error(model, tmp_path, damage):
     path.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match=r"is (damaged|not a \.keras model file)"):
         load_model(path, item_mapping=mapping)
+
+
+def test_recommend_with_a_reranker_lists_from_the_pool_with_the_models_scores(model):
+    from reclab.recommend import mmr_reranker
+
+    vectors = np.random.default_rng(0).normal(size=(21, 4))
+    plain = recommend(model, [1, 2, 3], k=5)
+    same = recommend(model, [1, 2, 3], k=5, reranker=mmr_reranker(vectors, trade_off=1.0))
+    pd.testing.assert_frame_equal(same, plain)
+    diverse = recommend(model, [1, 2, 3], k=5, pool=10,
+                        reranker=mmr_reranker(vectors, trade_off=0.0))  # fmt: skip
+    scores = model.score(np.array([[1, 2, 3]]))[0]
+    pool = set(np.argsort(-scores[4:], kind="stable")[:10] + 4)  # the 10 best unseen
+    assert (
+        set(diverse["item_id"]) <= pool and diverse["item_id"].iloc[0] == plain["item_id"].iloc[0]
+    )
+    np.testing.assert_allclose(diverse["score"], scores[diverse["item_id"]], rtol=1e-6)
