@@ -458,7 +458,7 @@ def explain(
         attention_method: ``"last"`` or ``"rollout"`` (see :func:`attention_importance`).
 
     Returns:
-        A table with one row per real history item: ``position`` (1 = oldest), ``item_id``,
+        One row per real history item, with ``position`` (1 = oldest), ``item_id``,
         ``raw_item_id`` and ``title`` when given the mapping and items, ``deletion``,
         ``gradient_x_input`` and ``attention``. Its ``attrs`` hold the explained ``item_id``,
         its ``score`` :math:`s(i \mid S)`, ``raw_item_id``/``title`` when known, and

@@ -75,8 +75,8 @@ def serving_function(model: NextItemModel, k: int = 10, *, exclude_seen: bool = 
     shape for a service), where :func:`~reclab.recommend.top_k` stops at ``N``.
 
     Returns:
-        A function of an int32 tensor ``(B, T)`` returning ``{"item_ids": (B, k) int32,
-        "scores": (B, k) float32}``, traceable by :func:`tf.function`.
+        A function of an int32 tensor ``(B, T)``, traceable by :func:`tf.function`, that
+        returns a dict of ``item_ids`` (int32) and ``scores`` (float32), each ``(B, k)``.
 
     Example:
         >>> import keras, numpy as np

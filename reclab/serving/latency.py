@@ -25,7 +25,7 @@ def measure_latency(
 
     Each call gets ``batch_size`` consecutive histories (cycling through them); the first
     ``warmup`` calls are not timed (graph tracing, caches). Timing uses
-    :func:`time.perf_counter` around each call, so the numbers include everything a caller
+    ``time.perf_counter()`` around each call, so the numbers include everything a caller
     waits for (input conversion too).
 
     Args:
