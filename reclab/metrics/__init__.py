@@ -10,6 +10,7 @@ from reclab.metrics._ranks import TIES, TargetRanks, ranks, target_ranks
 from reclab.metrics.beyond_accuracy import (
     catalogue_coverage,
     intra_list_diversity,
+    list_overlap,
     popularity_bias,
 )
 from reclab.metrics.from_ranks import RANKING_METRICS, metric_per_user
@@ -35,6 +36,7 @@ __all__ = [
     "f1_at_k",
     "hit_rate_at_k",
     "intra_list_diversity",
+    "list_overlap",
     "map_at_k",
     "metric_per_user",
     "mrr",

@@ -147,3 +147,29 @@ def intra_list_diversity(recommendations: Any, item_vectors: Any) -> float:
     distance = np.where(pairs, 1.0 - cos, 0.0).sum(axis=(1, 2))  # each pair counted twice
     per_user = distance[keep] / (sizes[keep] * (sizes[keep] - 1))
     return float(per_user.mean())
+
+
+def list_overlap(recommendations: Any, reference: Any) -> float:
+    """Mean share of each reference list's items that the other list also holds.
+
+    For two models' top-:math:`K` lists of the same users (a compressed model against the
+    original, say): :math:`\\frac{1}{|\\mathcal{U}|} \\sum_u |L_u \\cap R_u| / |R_u|`, with empty
+    slots (id 0) not counted; order within the lists does not matter.
+
+    Example:
+        >>> list_overlap([[1, 2, 3], [4, 5, 6]], [[3, 2, 9], [4, 5, 6]])  # (2/3 + 1) / 2
+        0.8333333333333333
+    """
+    lists = _lists(recommendations, "list_overlap")
+    other = _lists(reference, "list_overlap")
+    if lists.shape[0] != other.shape[0]:
+        raise ValueError(
+            f"list_overlap: {lists.shape[0]} lists against {other.shape[0]} reference lists; "
+            "one per user in both"
+        )
+    shares = []
+    for mine, theirs in zip(lists, other, strict=True):
+        wanted = set(theirs[theirs > 0].tolist())
+        if wanted:
+            shares.append(len(wanted & set(mine[mine > 0].tolist())) / len(wanted))
+    return float(np.mean(shares)) if shares else float("nan")
