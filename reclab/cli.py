@@ -906,20 +906,17 @@ def _explanation(model: Any, history: Any, table: Any, prepared: Any, items: Any
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from reclab.serving import export_model, load_exported
+    from reclab.serving import export_model, exportable, load_exported
 
     if args.quantize and args.format != "litert":
         raise CliError("--quantize int8 needs --format litert (a SavedModel keeps float32)")
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CliError(f"--out {args.out!r} exists and is not empty; choose a new folder")
-    from reclab.models import NextItemModel, model_spec
+    from reclab.models import model_spec
 
     kind = _read_run(args.run)["model"]
-    spec = model_spec(kind)
-    if not issubclass(spec.model_class, NextItemModel) or spec.model_class.score is not (
-        NextItemModel.score
-    ):
+    if not exportable(model_spec(kind).model_class):
         raise CliError(
             f"{args.run!r} holds a {kind!r} model, which cannot be exported: only the sequence "
             "models that score the whole catalogue (sasrec, hstu, bert4rec, gru4rec) have a "

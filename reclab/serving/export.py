@@ -33,6 +33,7 @@ __all__ = [
     "QUANTIZATIONS",
     "ExportedRecommender",
     "export_model",
+    "exportable",
     "load_exported",
     "serving_function",
 ]
@@ -46,13 +47,29 @@ SERVING_FILE = "serving.json"
 MODEL_FILES = {"saved_model": "saved_model", "litert": "model.tflite"}
 
 
+def exportable(model_class: type) -> bool:
+    """Whether models of ``model_class`` have a top-k serving signature: a sequence model that
+    scores the whole catalogue with one product (not a count baseline, not TIGER's beam search).
+
+    Example:
+        >>> from reclab.models import SASRec, TIGER, Popularity
+        >>> exportable(SASRec), exportable(TIGER), exportable(Popularity)
+        (True, False, False)
+    """
+    return (
+        isinstance(model_class, type)
+        and issubclass(model_class, NextItemModel)
+        and model_class.score is NextItemModel.score
+    )
+
+
 def _servable(model: Any, where: str) -> NextItemModel:
     if not isinstance(model, NextItemModel):
         raise TypeError(
             f"{where}: only the sequence models (SASRec, BERT4Rec, GRU4Rec) can be exported, got "
             f"{type(model).__name__}; count baselines need no model file"
         )
-    if type(model).score is not NextItemModel.score:
+    if not exportable(type(model)):
         raise TypeError(
             f"{where}: {type(model).__name__} does not score the catalogue with one product "
             "(it generates ids by beam search), so it has no top-k serving signature"
