@@ -10,15 +10,23 @@ level (where TensorFlow's C++ logging writes), so a warning that does appear lat
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import platform
 import sys
+import tempfile
 from collections.abc import Iterator
 from importlib import metadata
 
 import pandas as pd
 
-__all__ = ["cpu_threads", "installed_version", "quiet_tensorflow", "report"]
+__all__ = [
+    "cpu_threads",
+    "installed_version",
+    "native_stderr_to_log",
+    "quiet_tensorflow",
+    "report",
+]
 
 #: The distributions whose versions the setup chapter reports.
 REPORTED_DISTRIBUTIONS = (
@@ -86,6 +94,36 @@ def _stderr_silenced() -> Iterator[None]:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def native_stderr_to_log(logger: logging.Logger) -> Iterator[None]:
+    """Hold what C++ code writes to file descriptor 2 and hand it to ``logger`` at DEBUG.
+
+    For the TensorFlow Lite converter and interpreter, which print progress lines ("Ignored
+    output_format", "Created ... XNNPACK delegate") on every successful call. If the block
+    raises, the held text goes back to standard error, where a failure's diagnostics belong.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    failed = False
+    with tempfile.TemporaryFile(mode="w+b") as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read().decode(errors="replace").strip()
+            if text and failed:
+                print(text, file=sys.stderr, flush=True)
+            elif text:
+                logger.debug("native stderr: %s", text)
 
 
 def quiet_tensorflow(*, warm_up: bool = True) -> None:

@@ -14,6 +14,7 @@ mapping is given, ``items.csv`` (encoded id → raw id and title), so a service 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -26,6 +27,7 @@ import tensorflow as tf
 
 import reclab
 from reclab.checks import id_matrix, positive_int
+from reclab.environment import native_stderr_to_log
 from reclab.models.next_item import NextItemModel
 
 __all__ = [
@@ -45,6 +47,8 @@ QUANTIZATIONS = (None, "int8")
 #: The file that describes an export folder.
 SERVING_FILE = "serving.json"
 MODEL_FILES = {"saved_model": "saved_model", "litert": "model.tflite"}
+
+_log = logging.getLogger(__name__)
 
 
 def exportable(model_class: type) -> bool:
@@ -163,7 +167,8 @@ def _litert_flatbuffer(saved_model: Path, quantize: str | None) -> bytes:
                 "_experimental_disable_per_channel; int8 export needs TensorFlow 2.16-2.21"
             )
         converter._experimental_disable_per_channel = True
-    return converter.convert()
+    with native_stderr_to_log(_log):
+        return converter.convert()
 
 
 def _item_table(item_mapping: Any, items: pd.DataFrame | None) -> pd.DataFrame:
@@ -281,8 +286,12 @@ class ExportedRecommender:
         else:
             from ai_edge_litert.interpreter import Interpreter
 
-            interpreter = Interpreter(model_path=str(model_path), num_threads=num_threads)
-            runner = interpreter.get_signature_runner("serve")
+            # The first call applies the XNNPACK delegate, which prints "Created TensorFlow
+            # Lite XNNPACK delegate for CPU."; make it here, once, with that line held.
+            with native_stderr_to_log(_log):
+                interpreter = Interpreter(model_path=str(model_path), num_threads=num_threads)
+                runner = interpreter.get_signature_runner("serve")
+                runner(histories=np.zeros((1, self.info["max_len"]), np.int32))
             self._run = lambda h: runner(histories=h)
 
     def top_k(self, histories: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -58,6 +58,18 @@ def test_saved_model_lists_what_the_keras_model_lists(kind, exclude_seen, tmp_pa
     np.testing.assert_allclose(scores, want_scores, rtol=1e-5, atol=1e-5)
 
 
+def test_litert_export_and_load_write_nothing_to_native_stderr(tmp_path, capfd):
+    """The converter's and interpreter's C++ log lines are library noise, not the user's news.
+
+    (The first LiteRT test of the process: the XNNPACK line is printed once per process.)
+    """
+    model = _model("sasrec")
+    export_model(model, tmp_path / "m", format="litert", k=5, quantize="int8")
+    load_exported(tmp_path / "m").top_k(_histories(model.num_items))
+    err = capfd.readouterr().err
+    assert "tf_tfl_flatbuffer_helpers" not in err and "XNNPACK" not in err, err
+
+
 def test_litert_float_lists_what_the_keras_model_lists(tmp_path):
     model = _model("sasrec")
     histories = _histories(model.num_items)
