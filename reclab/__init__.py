@@ -26,6 +26,7 @@ _SUBMODULES = (
     "evaluation",
     "recommend",
     "serving",
+    "privacy",
     "plotting",
     "reference",
     "benchmark_results",

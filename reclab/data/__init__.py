@@ -90,6 +90,7 @@ _DATASETS = (
     "cloze_dataset",
     "evaluation_dataset",
     "pair_dataset",
+    "poisson_dataset",
     "rating_dataset",
 )
 
@@ -144,6 +145,7 @@ __all__ = [
     "load_user_item_pairs",
     "next_item_data_from_split",
     "pair_dataset",
+    "poisson_dataset",
     "popularity_share",
     "prepare_next_item_data",
     "preprocess",

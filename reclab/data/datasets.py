@@ -35,6 +35,7 @@ __all__ = [
     "cloze_dataset",
     "evaluation_dataset",
     "pair_dataset",
+    "poisson_dataset",
     "rating_dataset",
 ]
 
@@ -239,6 +240,61 @@ def causal_dataset(
     return _target_batches(
         rows, steps, int(max_len), batch_size, sampler, num_negatives, sharing, exclude, seed, epoch
     )
+
+
+def poisson_dataset(
+    sequences: Sequences,
+    *,
+    max_len: int,
+    expected_batch_size: int,
+    seed: int = 0,
+    epoch: EpochSource | None = None,
+) -> tf.data.Dataset:
+    """Next-item batches ``(x, y)`` in which every user is drawn independently (Poisson sampling).
+
+    The batches of differentially private training (:mod:`reclab.privacy`): at each step every
+    user is in the batch with probability :math:`q = B / U`, independently of the others and of
+    the other steps, so batch sizes vary around :math:`B` (and may be 0). This is the sampling
+    the privacy accountant's amplification assumes; a shuffled epoch of fixed-size batches is
+    not, and its :math:`\\varepsilon` would be understated. An epoch has
+    :math:`\\lceil U / B \\rceil` steps, so each user is drawn about once per epoch.
+
+    Each user is one row (the latest ``max_len + 1`` items), so a user's data sits in exactly one
+    row: ``sequences`` must hold every user once. ``x`` and ``y`` are ``(b, L)`` as in
+    :func:`causal_dataset` without negatives, for a batch of ``b`` users.
+
+    Example:
+        >>> seqs = Sequences.from_lists([[1, 2, 3], [4, 5], [6, 7, 8]])
+        >>> sizes = [len(x) for x, _ in poisson_dataset(seqs, max_len=2, expected_batch_size=1)]
+        >>> len(sizes), sizes == [len(x) for x, _ in poisson_dataset(
+        ...     seqs, max_len=2, expected_batch_size=1)]
+        (3, True)
+    """
+    where = "poisson_dataset"
+    batch_size = positive_int(expected_batch_size, "expected_batch_size", where)
+    users, counts = np.unique(sequences.users, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(
+            f"{where}: user id {int(users[counts > 1][0])} has {int(counts.max())} rows; a user "
+            "must be one row (the privacy unit), so do not cut histories into windows"
+        )
+    arrays = causal_arrays(sequences, max_len)
+    inputs, targets = arrays["inputs"], arrays["targets"]
+    if len(inputs) == 0:
+        raise ValueError(f"{where}: no sequence has 2 or more items to learn from")
+    if batch_size > len(inputs):
+        raise ValueError(
+            f"{where}: expected_batch_size={batch_size} is more than the {len(inputs)} users"
+        )
+    q = batch_size / len(inputs)
+
+    def make(e: int, step: int) -> tuple[np.ndarray, ...]:
+        chosen = np.random.default_rng([seed, e, step]).random(len(inputs)) < q
+        return inputs[chosen], targets[chosen]
+
+    steps = -(-len(inputs) // batch_size)
+    specs = [tf.TensorSpec((None, int(max_len)), tf.int32)] * 2
+    return _seeded_batches(make, steps, specs, lambda x, y: (x, y), epoch)
 
 
 def _target_batches(

@@ -86,6 +86,9 @@ class NextItemModel(keras.Model):
     #: :func:`reclab.data.causal_dataset`) or ``"cloze"`` (hidden items,
     #: :func:`reclab.data.cloze_dataset`; :class:`~reclab.models.BERT4Rec`).
     task = "next-item"
+    #: While :func:`reclab.training.fit` trains the model with differential privacy, a
+    #: :class:`reclab.privacy.PrivateTraining`; ``None`` otherwise (Keras' own step).
+    private_training: Any = None
 
     @classmethod
     def resolve_config(cls, config: Any) -> Any:
@@ -170,6 +173,15 @@ class NextItemModel(keras.Model):
         vectors = ops.take(table, candidates, axis=0)  # (B, L, C, d)
         logits = ops.einsum("bld,blcd->blc", hidden, vectors)  # (B, L, C)
         return logits if bias is None else logits + ops.take(bias, candidates, axis=0)
+
+    def train_step(self, data: Any) -> Any:
+        """Keras' training step, or DP-SGD's while :attr:`private_training` is set
+        (:func:`reclab.privacy.private_train_step`)."""
+        if self.private_training is None:
+            return super().train_step(data)
+        from reclab.privacy.dpsgd import private_train_step
+
+        return private_train_step(self, data, self.private_training)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,7 @@ from reclab.checks import (
     positive_number,
 )
 from reclab.data.negatives import NEGATIVE_SHARING
+from reclab.privacy.config import PrivacyConfig
 from reclab.training.objectives import SAMPLINGS, objective
 
 __all__ = ["LR_SCHEDULES", "TrainingConfig"]
@@ -73,7 +74,15 @@ class TrainingConfig:
             recommendation (the full softmax only, where it was measured to help on CPU).
         max_seconds: stop after the epoch at which the *training* time (validation excluded)
             passes this many seconds (``None``: no limit).
-        seed: seeds initialisation, dropout, shuffling and negatives.
+        privacy: train with DP-SGD (a :class:`~reclab.privacy.PrivacyConfig`, or its fields as
+            a dict): each user's gradient clipped, Gaussian noise added, users drawn by
+            Poisson sampling with :math:`q` = ``batch_size`` / users; the run's
+            :math:`\\varepsilon` is in :attr:`TrainingHistory.privacy`. Sequence models
+            predicting the next item, with the full softmax and ``windows=False`` (one row per
+            user, the privacy unit); no early stopping (choosing an epoch on the users'
+            validation items would be a release the accountant does not count), so the model
+            keeps the last epoch's weights. ``None`` (default): ordinary training.
+        seed: seeds initialisation, dropout, shuffling, negatives and DP-SGD's noise.
         verbose: 0 silent, 1 Keras' progress bar, 2 one line per epoch.
     """
 
@@ -95,6 +104,7 @@ class TrainingConfig:
     windows: bool = True
     jit_compile: bool | None = None
     max_seconds: float | None = None
+    privacy: PrivacyConfig | None = None
     seed: int = 0
     verbose: int = 0
 
@@ -145,6 +155,33 @@ class TrainingConfig:
             positive_number(self.max_seconds, "max_seconds", where)
         non_negative_int(self.seed, "seed", where)
         one_of(self.verbose, (0, 1, 2), "verbose", where)
+        if isinstance(self.privacy, dict):  # as config.json stores it
+            object.__setattr__(self, "privacy", PrivacyConfig(**self.privacy))
+        if self.privacy is not None:
+            self._check_privacy(where)
+
+    def _check_privacy(self, where: str) -> None:
+        if not isinstance(self.privacy, PrivacyConfig):
+            raise ValueError(
+                f"{where}: privacy must be a PrivacyConfig, a dict of its fields or None, got "
+                f"{self.privacy!r}"
+            )
+        needs = (
+            ("loss", "softmax", "the full softmax: each user's loss is their own"),
+            ("windows", False, "one row per user, the privacy unit"),
+            ("clipnorm", None, "DP-SGD clips each user's gradient instead"),
+        )
+        for name, wanted, why in needs:
+            if getattr(self, name) != wanted:
+                raise ValueError(
+                    f"{where}: privacy needs {name}={wanted!r} ({why}), got "
+                    f"{name}={getattr(self, name)!r}"
+                )
+        if self.jit_compile:
+            raise ValueError(
+                f"{where}: privacy needs jit_compile=None or False (the per-user gradients are "
+                "not compiled with XLA), got jit_compile=True"
+            )
 
     @classmethod
     def paper(cls, **changes: Any) -> TrainingConfig:

@@ -28,10 +28,12 @@ import keras
 import numpy as np
 
 from reclab.data.batching import causal_arrays, training_windows
-from reclab.data.datasets import causal_dataset, cloze_dataset, pair_dataset
+from reclab.data.datasets import causal_dataset, cloze_dataset, pair_dataset, poisson_dataset
 from reclab.data.negatives import ExcludedItems, item_weights
 from reclab.data.prepared import EvaluationSet, NextItemData
 from reclab.data.sequences import Sequences
+from reclab.privacy.accounting import dp_sgd_epsilon
+from reclab.privacy.dpsgd import PrivateTraining
 from reclab.seeding import set_seed
 from reclab.training import callbacks as cb
 from reclab.training.config import TrainingConfig
@@ -62,6 +64,10 @@ class TrainingHistory:
         sharing: how the negatives were shared (:data:`reclab.data.NEGATIVE_SHARING`;
             ``None`` without negatives).
         xla: whether the training step was compiled with XLA.
+        privacy: for a run with ``TrainingConfig(privacy=...)``, its guarantee:
+            ``noise_multiplier``, ``clip_norm``, ``users`` (:math:`U`), ``expected_batch_size``,
+            ``sampling_probability`` (:math:`q`), ``steps`` taken, ``delta`` and ``epsilon``
+            (:func:`reclab.privacy.dp_sgd_epsilon` for those steps); ``None`` otherwise.
         fingerprint: the run's identity (configuration, model and data).
         config: the :class:`TrainingConfig` used.
     """
@@ -77,6 +83,7 @@ class TrainingHistory:
     sampling: str | None = None
     sharing: str | None = None
     xla: bool = False
+    privacy: dict[str, float] | None = None
     fingerprint: str = ""
     config: TrainingConfig | None = None
 
@@ -260,6 +267,15 @@ def _dataset(
     weights: np.ndarray,
     counter: cb.EpochCounter,
 ) -> Any:
+    if config.privacy is not None:  # one row per user, each drawn independently at every step
+        dataset = poisson_dataset(
+            rows,
+            max_len=model.max_len,
+            expected_batch_size=config.batch_size,
+            seed=config.seed,
+            epoch=counter,
+        )
+        return dataset, 0
     negatives = entry.negatives if config.num_negatives is None else config.num_negatives
     if not entry.samples_negatives:
         negatives = 0
@@ -357,9 +373,12 @@ def _fit_keras(
     if config.negative_sharing == "in-batch" and model.reads == "histories":
         sampling = "batch-targets"
         weights = target_weights(rows, model.max_len, num_items)
+    if config.privacy is not None:
+        _check_private(model, backup_dir)
     counter = cb.EpochCounter()
     dataset, negatives = _dataset(model, sequences, rows, config, entry, weights, counter)
     xla = entry.xla if config.jit_compile is None else bool(config.jit_compile)
+    xla = xla and config.privacy is None
     steps = int(dataset.cardinality())
     optimizer = keras.optimizers.Adam(
         learning_rate=_learning_rate(config, steps),
@@ -381,7 +400,7 @@ def _fit_keras(
     chain.append(log)
     chain.extend(callbacks)
     early = None
-    if validation is not None:
+    if validation is not None and config.privacy is None:
         early = cb.EarlyStoppingOnValidation(MONITOR, config.patience)
         chain.append(early)
         stateful["early_stopping"] = early
@@ -392,13 +411,18 @@ def _fit_keras(
         backup = cb.ResumableBackup(backup_dir, stateful, fingerprint)
         resumed_from = backup.resumed_epoch
         chain.append(backup)
-    model.fit(
-        dataset,
-        epochs=config.epochs,
-        callbacks=chain,
-        shuffle=False,
-        verbose={0: 0, 1: 1, 2: 2}[config.verbose],
-    )
+    if config.privacy is not None:
+        model.private_training = PrivateTraining(config.privacy, config.batch_size, config.seed)
+    try:
+        model.fit(
+            dataset,
+            epochs=config.epochs,
+            callbacks=chain,
+            shuffle=False,
+            verbose={0: 0, 1: 1, 2: 2}[config.verbose],
+        )
+    finally:
+        model.private_training = None
     if nan_guard.diverged_at is not None:
         epoch, batch = nan_guard.diverged_at
         raise cb.TrainingDivergedError(
@@ -414,6 +438,7 @@ def _fit_keras(
         sampling=sampling if negatives else None,
         sharing=config.negative_sharing if negatives else None,
         xla=xla,
+        privacy=_guarantee(model, rows, config),
         fingerprint=fingerprint,
     )
     history.seconds = time.perf_counter() - started
@@ -421,4 +446,48 @@ def _fit_keras(
     if early is not None:
         history.best_epoch, history.best_value = early.best_epoch, early.best
         history.stopped_early = early.wait >= early.patience
+    elif config.privacy is not None and log.records:  # the last epoch's weights are kept
+        history.best_epoch = int(log.records[-1]["epoch"])
+        history.best_value = float(log.records[-1].get(MONITOR, float("nan")))
     return history
+
+
+def _check_private(model: Any, backup_dir: Any) -> None:
+    """Refuse what DP-SGD does not cover, with the reason."""
+    name = type(model).__name__
+    if model.reads != "histories" or _is_cloze(model):
+        raise ValueError(
+            f"fit: privacy trains sequence models that predict the next item (SASRec, GRU4Rec); "
+            f"{name} reads {model.reads!r} with task {getattr(model, 'task', 'next-item')!r}"
+        )
+    if type(model).compute_loss is not keras.Model.compute_loss:
+        raise ValueError(
+            f"fit: privacy clips each user's full-softmax loss; {name} defines its own "
+            "compute_loss, which DP-SGD would ignore"
+        )
+    if backup_dir is not None:
+        raise ValueError(
+            "fit: privacy does not resume from a backup (the accountant counts the steps of one "
+            "uninterrupted run); call fit without backup_dir"
+        )
+
+
+def _guarantee(model: Any, rows: Sequences, config: TrainingConfig) -> dict[str, float] | None:
+    """:attr:`TrainingHistory.privacy` for the steps ``model``'s optimiser took."""
+    if config.privacy is None:
+        return None
+    users = int(np.count_nonzero(rows.lengths >= 2))  # those poisson_dataset draws from
+    q = config.batch_size / users
+    steps = int(model.optimizer.iterations)
+    delta = config.privacy.resolved_delta(users)
+    sigma = float(config.privacy.noise_multiplier)
+    return {
+        "noise_multiplier": sigma,
+        "clip_norm": float(config.privacy.clip_norm),
+        "users": users,
+        "expected_batch_size": int(config.batch_size),
+        "sampling_probability": q,
+        "steps": steps,
+        "delta": delta,
+        "epsilon": dp_sgd_epsilon(sigma, q, steps, delta),
+    }
