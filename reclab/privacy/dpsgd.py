@@ -16,9 +16,9 @@ it is post-processing and costs no privacy. Whatever one user contributes moves
 :math:`\tilde g` by at most :math:`C / (qU)`, and that is what the accountant
 (:func:`reclab.privacy.dp_sgd_epsilon`) turns into :math:`\varepsilon`.
 
-Per-user gradients come from ``tf.map_fn`` over the batch (one forward and backward pass per
-user, in one graph); ``tf.vectorized_map`` would be faster but crashes on the attention layers
-(``NOTES-toolchain``).
+Per-user gradients come from a ``tf.while_loop`` over the batch (one forward and backward pass
+per user, in one graph, adding each clipped gradient to one running sum); ``tf.vectorized_map``
+would be faster but crashes on the attention layers (``NOTES-toolchain``).
 """
 
 from __future__ import annotations
@@ -73,8 +73,7 @@ def clipped_user_gradients(
     variables = model.trainable_variables
     clip = tf.constant(float(clip_norm), tf.float32)
 
-    def one_user(row: tuple[Any, Any]) -> tuple[list[Any], Any, Any]:
-        x, y = row
+    def one_user(x: Any, y: Any) -> tuple[list[Any], Any, Any]:
         with tf.GradientTape() as tape:
             logits = model(x[None], training=True)
             loss = full_softmax_cross_entropy(y[None], logits)
@@ -86,15 +85,27 @@ def clipped_user_gradients(
         scale = tf.minimum(1.0, clip / tf.maximum(norm, 1e-12))
         return [g * scale for g in grads], norm, loss
 
-    signature = (
-        [tf.TensorSpec(v.shape, tf.float32) for v in variables],
-        tf.TensorSpec((), tf.float32),
-        tf.TensorSpec((), tf.float32),
+    # One running sum per variable: memory stays one gradient, not one per user (tf.map_fn
+    # would stack all b clipped gradients before summing them).
+    size = tf.shape(inputs)[0]
+
+    def body(u: Any, sums: list[Any], norms: Any, losses: Any) -> tuple[Any, ...]:
+        clipped, norm, loss = one_user(inputs[u], targets[u])
+        sums = [total + g for total, g in zip(sums, clipped, strict=True)]
+        return u + 1, sums, norms.write(u, norm), losses.write(u, loss)
+
+    _, sums, norms, losses = tf.while_loop(
+        lambda u, *_: u < size,
+        body,
+        (
+            tf.constant(0),
+            [tf.zeros(v.shape, tf.float32) for v in variables],
+            tf.TensorArray(tf.float32, size=size),
+            tf.TensorArray(tf.float32, size=size),
+        ),
+        parallel_iterations=1,
     )
-    clipped, norms, losses = tf.map_fn(
-        one_user, (inputs, targets), fn_output_signature=signature, parallel_iterations=1
-    )
-    return [tf.reduce_sum(g, axis=0) for g in clipped], norms, losses
+    return sums, norms.stack(), losses.stack()
 
 
 @implements("eq-dp-sgd")
