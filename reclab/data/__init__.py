@@ -91,6 +91,7 @@ _DATASETS = (
     "evaluation_dataset",
     "pair_dataset",
     "poisson_dataset",
+    "poisson_steps_per_epoch",
     "rating_dataset",
 )
 
@@ -146,6 +147,7 @@ __all__ = [
     "next_item_data_from_split",
     "pair_dataset",
     "poisson_dataset",
+    "poisson_steps_per_epoch",
     "popularity_share",
     "prepare_next_item_data",
     "preprocess",

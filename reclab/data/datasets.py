@@ -242,6 +242,16 @@ def causal_dataset(
     )
 
 
+def poisson_steps_per_epoch(users: int, expected_batch_size: int) -> int:
+    """The steps of one epoch of :func:`poisson_dataset`: :math:`\\lceil U / B \\rceil`.
+
+    Example:
+        >>> poisson_steps_per_epoch(305, 64)
+        5
+    """
+    return -(-int(users) // int(expected_batch_size))
+
+
 def poisson_dataset(
     sequences: Sequences,
     *,
@@ -292,7 +302,7 @@ def poisson_dataset(
         chosen = np.random.default_rng([seed, e, step]).random(len(inputs)) < q
         return inputs[chosen], targets[chosen]
 
-    steps = -(-len(inputs) // batch_size)
+    steps = poisson_steps_per_epoch(len(inputs), batch_size)
     specs = [tf.TensorSpec((None, int(max_len)), tf.int32)] * 2
     return _seeded_batches(make, steps, specs, lambda x, y: (x, y), epoch)
 

@@ -4,13 +4,14 @@
   DP-SGD with one user as the privacy unit, in the model's own ``train_step``
   (:func:`reclab.privacy.private_train_step`), on Poisson-sampled batches
   (:func:`reclab.data.poisson_dataset`);
-- :func:`dp_sgd_epsilon`, :func:`noise_for_epsilon`: the privacy budget from Google's
-  accountant;
+- :func:`dp_sgd_epsilon`, :func:`noise_for_epsilon`, :func:`noise_for_training`: the privacy
+  budget from Google's accountant;
 - :func:`user_losses`, :func:`membership_inference`: a loss-threshold membership-inference
-  attack, the measured counterpart of :math:`\\varepsilon`.
+  attack, the measured counterpart of :math:`\\varepsilon`, and :func:`advantage_bound`, the
+  most any attack can achieve under the guarantee.
 """
 
-from reclab.privacy.accounting import dp_sgd_epsilon, noise_for_epsilon
+from reclab.privacy.accounting import dp_sgd_epsilon, noise_for_epsilon, noise_for_training
 from reclab.privacy.config import PrivacyConfig
 from reclab.privacy.dpsgd import (
     PrivateTraining,
@@ -18,15 +19,17 @@ from reclab.privacy.dpsgd import (
     noisy_mean_gradient,
     private_train_step,
 )
-from reclab.privacy.membership import membership_inference, user_losses
+from reclab.privacy.membership import advantage_bound, membership_inference, user_losses
 
 __all__ = [
     "PrivacyConfig",
     "PrivateTraining",
+    "advantage_bound",
     "clipped_user_gradients",
     "dp_sgd_epsilon",
     "membership_inference",
     "noise_for_epsilon",
+    "noise_for_training",
     "noisy_mean_gradient",
     "private_train_step",
     "user_losses",

@@ -18,7 +18,7 @@ import dp_accounting
 
 from reclab.checks import fraction, non_negative_int, number_at_least, positive_number
 
-__all__ = ["dp_sgd_epsilon", "noise_for_epsilon"]
+__all__ = ["dp_sgd_epsilon", "noise_for_epsilon", "noise_for_training"]
 
 
 def _event(noise_multiplier: float, sampling_probability: float, steps: int) -> object:
@@ -92,3 +92,30 @@ def noise_for_epsilon(
         else:
             high = middle
     return high
+
+
+def noise_for_training(
+    epsilon: float, *, users: int, batch_size: int, epochs: int, delta: float
+) -> float:
+    r"""The smallest :math:`\sigma` for which a whole DP-SGD run stays within ``epsilon``.
+
+    The run: ``epochs`` epochs of :func:`reclab.data.poisson_dataset` over ``users`` users
+    (those with a next item) at an expected batch of ``batch_size``, so
+    :math:`q = B / U` and :math:`T = \text{epochs} \cdot \lceil U / B \rceil`
+    (:func:`noise_for_epsilon` for those). ``python -m reclab train --dp-epsilon`` uses it.
+
+    Example:
+        >>> round(noise_for_training(4.0, users=305, batch_size=64, epochs=30,
+        ...                          delta=1 / 3050), 2)
+        2.67
+    """
+    from reclab.data.datasets import poisson_steps_per_epoch
+
+    where = "noise_for_training"
+    users = non_negative_int(users, "users", where)
+    batch_size = non_negative_int(batch_size, "batch_size", where)
+    epochs = non_negative_int(epochs, "epochs", where)
+    if not 0 < batch_size <= users:
+        raise ValueError(f"{where}: batch_size must be in [1, users={users}], got {batch_size}")
+    steps = epochs * poisson_steps_per_epoch(users, batch_size)
+    return noise_for_epsilon(epsilon, batch_size / users, steps, delta)

@@ -11,17 +11,18 @@ is bounded by :math:`(e^\\varepsilon - 1 + 2\\delta) / (e^\\varepsilon + 1)` for
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from reclab.checks import non_negative_int
+from reclab.checks import fraction, non_negative_int, number_at_least
 from reclab.data.batching import causal_arrays
 from reclab.data.sequences import Sequences
 from reclab.losses.full_softmax import full_softmax_cross_entropy
 
-__all__ = ["membership_inference", "user_losses"]
+__all__ = ["advantage_bound", "membership_inference", "user_losses"]
 
 #: Users per forward pass of :func:`user_losses`.
 LOSS_BATCH = 256
@@ -77,14 +78,15 @@ def membership_inference(
     Args:
         member_losses: :func:`user_losses` of users the model was trained on.
         non_member_losses: the same for users it never saw (drawn like the members).
-        n_bootstrap: resample both groups this many times for a 95 % interval of the
-            advantage (0: none).
+        n_bootstrap: resample both groups this many times for 95 % intervals of the AUC and
+            the advantage (0: none).
         seed: seeds the resampling.
 
     Returns:
         ``auc`` (0.5: no better than a coin), ``advantage`` (:math:`\max_\tau` TPR - FPR),
         ``threshold`` (the loss :math:`\tau` at which it is reached), and with
-        ``n_bootstrap``, ``advantage_ci_low`` and ``advantage_ci_high``.
+        ``n_bootstrap``, 95 % intervals ``auc_ci_low``, ``auc_ci_high``,
+        ``advantage_ci_low`` and ``advantage_ci_high``.
 
     Example:
         >>> r = membership_inference([0.1, 0.2, 0.9], [0.3, 0.8, 1.0])
@@ -104,13 +106,38 @@ def membership_inference(
     out = {"auc": auc, "advantage": advantage, "threshold": threshold}
     if n_bootstrap:
         rng = np.random.default_rng(seed)
-        draws = [
-            _auc_and_advantage(rng.choice(members, len(members)), rng.choice(others, len(others)))[
-                1
+        draws = np.array(
+            [
+                _auc_and_advantage(
+                    rng.choice(members, len(members)), rng.choice(others, len(others))
+                )[:2]
+                for _ in range(n_bootstrap)
             ]
-            for _ in range(n_bootstrap)
-        ]
-        out["advantage_ci_low"], out["advantage_ci_high"] = map(
-            float, np.percentile(draws, [2.5, 97.5])
-        )
+        )  # (n_bootstrap, 2): auc, advantage
+        for column, name in enumerate(("auc", "advantage")):
+            low, high = np.percentile(draws[:, column], [2.5, 97.5])
+            out[f"{name}_ci_low"], out[f"{name}_ci_high"] = float(low), float(high)
     return out
+
+
+def advantage_bound(epsilon: float, delta: float) -> float:
+    r"""The largest membership advantage that an :math:`(\varepsilon, \delta)`-DP training allows.
+
+    .. math::
+        \mathrm{Adv} \le \frac{e^\varepsilon - 1 + 2\delta}{e^\varepsilon + 1}
+
+    Any test of "was this user in the training set" has a true-positive rate of at most
+    :math:`e^\varepsilon \mathrm{FPR} + \delta`, and so has its complement (the
+    hypothesis-testing view of DP, Kairouz et al. 2015); the best TPR - FPR under both lines is
+    the bound. It is 1 (vacuous) for :math:`\varepsilon = \infty`.
+
+    Example:
+        >>> round(advantage_bound(1.0, 1e-5), 3), advantage_bound(0.0, 0.01)
+        (0.462, 0.01)
+    """
+    where = "advantage_bound"
+    if isinstance(epsilon, (int, float)) and epsilon == math.inf:
+        return 1.0  # no guarantee (no noise)
+    epsilon = number_at_least(epsilon, 0.0, "epsilon", where)
+    delta = fraction(delta, "delta", where, include_one=True)
+    return min(1.0, (math.expm1(epsilon) + 2 * delta) / (math.exp(epsilon) + 1))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from reclab.data import Sequences, poisson_dataset
+from reclab.data import Sequences, poisson_dataset, poisson_steps_per_epoch
 from reclab.losses import full_softmax_cross_entropy
 from reclab.models import SASRec, SASRecConfig
 from reclab.privacy import (
@@ -16,6 +16,7 @@ from reclab.privacy import (
     clipped_user_gradients,
     dp_sgd_epsilon,
     noise_for_epsilon,
+    noise_for_training,
     noisy_mean_gradient,
 )
 from reclab.reference import privacy as ref
@@ -130,6 +131,18 @@ def test_epsilon_edge_cases_and_its_inverse():
     assert dp_sgd_epsilon(2.0, 0.1, 100, 1e-5) < dp_sgd_epsilon(1.0, 0.1, 100, 1e-5)
     sigma = noise_for_epsilon(3.0, 0.05, 400, 1e-5)
     assert dp_sgd_epsilon(sigma, 0.05, 400, 1e-5) == pytest.approx(3.0, abs=0.02)
+
+
+def test_noise_for_training_covers_the_steps_the_poisson_batches_take():
+    seqs = Sequences.from_lists([[1 + u % 7, 2, 3 + u % 5] for u in range(90)])
+    per_epoch = sum(1 for _ in poisson_dataset(seqs, max_len=2, expected_batch_size=20))
+    assert per_epoch == poisson_steps_per_epoch(90, 20) == 5  # ceil(90 / 20)
+    sigma = noise_for_training(2.0, users=90, batch_size=20, epochs=3, delta=1e-3)
+    assert sigma == noise_for_epsilon(2.0, 20 / 90, 3 * per_epoch, 1e-3)
+    assert dp_sgd_epsilon(sigma, 20 / 90, 3 * per_epoch, 1e-3) <= 2.0
+    assert dp_sgd_epsilon(0.99 * sigma, 20 / 90, 3 * per_epoch, 1e-3) > 2.0  # the smallest
+    with pytest.raises(ValueError, match=r"batch_size must be in \[1, users=90\], got 91"):
+        noise_for_training(2.0, users=90, batch_size=91, epochs=3, delta=1e-3)
 
 
 def test_poisson_batches_are_repeatable_and_average_the_expected_size():

@@ -14,7 +14,7 @@ from reclab.data import Sequences
 from reclab.data.batching import causal_arrays
 from reclab.losses import full_softmax_cross_entropy
 from reclab.models import SASRec, SASRecConfig
-from reclab.privacy import membership_inference, user_losses
+from reclab.privacy import advantage_bound, membership_inference, user_losses
 
 losses = st.lists(st.integers(0, 8).map(lambda v: v / 4), min_size=1, max_size=30)
 
@@ -48,6 +48,8 @@ def test_bootstrap_interval_holds_the_advantage_and_is_repeatable():
     assert a == b
     assert a["advantage_ci_low"] <= a["advantage"] <= a["advantage_ci_high"]
     assert 0 < a["advantage_ci_low"]  # a shift of half a standard deviation is visible
+    assert a["auc_ci_low"] <= a["auc"] <= a["auc_ci_high"]
+    assert a["auc_ci_low"] > 0.5  # members' losses are lower: the attack beats a coin
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,22 @@ def test_user_losses_are_each_users_mean_over_their_positions():
             tf.constant(y[None]), model(tf.constant(x[None])), reduction="none"
         ).numpy()[0]
         assert got[u] == pytest.approx(per[real].mean(), rel=1e-5)
+
+
+def test_advantage_bound_is_the_hypothesis_testing_limit():
+    # TPR <= e^eps FPR + delta and 1 - FPR <= e^eps (1 - TPR) + delta meet where TPR - FPR
+    # is largest: check the closed form against a brute force over FPR on a fine grid
+    for epsilon, delta in [(0.5, 0.0), (1.0, 1e-5), (4.0, 1e-3)]:
+        fpr = np.linspace(0, 1, 200_001)
+        tpr = np.minimum.reduce(
+            [
+                np.exp(epsilon) * fpr + delta,
+                1 - np.exp(-epsilon) * (1 - fpr - delta),
+                np.ones_like(fpr),
+            ]
+        )
+        assert advantage_bound(epsilon, delta) == pytest.approx(np.max(tpr - fpr), abs=1e-5)
+    assert advantage_bound(float("inf"), 1e-5) == 1.0
+    assert advantage_bound(0.0, 0.0) == 0.0
+    with pytest.raises(ValueError, match="epsilon must be a finite number >= 0"):
+        advantage_bound(-1.0, 1e-5)
