@@ -76,6 +76,7 @@ def _number(kind: type, low: float, strict: bool, expected: str) -> Any:
 _positive_int = _number(int, 1, False, "a positive integer")
 _non_negative_int = _number(int, 0, False, "an integer >= 0")
 _positive_float = _number(float, 0.0, True, "a positive finite number")
+_non_negative_float = _number(float, 0.0, False, "a finite number >= 0")
 
 
 def _fraction(text: str) -> float:
@@ -161,6 +162,37 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--no-xla", action="store_true", help="do not compile the training step with XLA"
     )
+    private = train.add_argument_group(
+        "differential privacy",
+        "DP-SGD with one user as the privacy unit (sasrec, gru4rec): one row per user, "
+        "Poisson-sampled batches of --batch-size users on average, each user's gradient "
+        "clipped, Gaussian noise added; the full softmax, all --epochs epochs (no early "
+        "stopping). metrics.json reports epsilon for the steps taken",
+    )
+    noise = private.add_mutually_exclusive_group()
+    noise.add_argument(
+        "--dp-noise",
+        type=_non_negative_float,
+        default=None,
+        metavar="SIGMA",
+        help="noise multiplier sigma (0: clipping only, no privacy: epsilon = inf)",
+    )
+    noise.add_argument(
+        "--dp-epsilon",
+        type=_positive_float,
+        default=None,
+        metavar="EPS",
+        help="the privacy budget: sigma is the smallest that keeps the whole run "
+        "(--epochs epochs) within it",
+    )
+    private.add_argument(
+        "--dp-clip", type=_positive_float, default=None, metavar="C",
+        help="bound on each user's gradient norm (default 1.0)",
+    )  # fmt: skip
+    private.add_argument(
+        "--dp-delta", type=_positive_float, default=None, metavar="DELTA",
+        help="delta of (epsilon, delta) (default 1 / (10 x training users))",
+    )  # fmt: skip
     progress = train.add_mutually_exclusive_group()
     progress.add_argument(
         "--progress", action="store_true", help="Keras' progress bar (default on a terminal)"
@@ -481,7 +513,13 @@ def _training_config(args: argparse.Namespace, spec: Any) -> Any:
         changes["exclude_user_items"] = True
     if args.no_xla:
         changes["jit_compile"] = False
-    config = replace(base, **changes)
+    changes.update(_privacy_changes(args, spec))
+    try:
+        config = replace(base, **changes)
+    except ValueError as error:
+        if "privacy" not in changes:
+            raise
+        raise CliError(f"--dp-noise/--dp-epsilon: {error}") from None
     if spec.trainable and not getattr(spec.model_class, "supports_full_softmax", True):
         from reclab.training import objective
 
@@ -510,6 +548,58 @@ def _training_config(args: argparse.Namespace, spec: Any) -> Any:
                 "counted from the data in one pass, not trained"
             )
     return config
+
+
+def _privacy_changes(args: argparse.Namespace, spec: Any) -> dict[str, Any]:
+    """The training settings of ``--dp-*``: DP-SGD, one row per user, no XLA."""
+    if args.dp_noise is None and args.dp_epsilon is None:
+        given = [f for f in ("dp_clip", "dp_delta") if getattr(args, f) is not None]
+        if given:
+            raise CliError(
+                f"--{given[0].replace('_', '-')} sets up DP-SGD, which needs --dp-noise or "
+                "--dp-epsilon as well"
+            )
+        return {}
+    if not spec.trainable:
+        raise CliError(
+            f"--dp-noise/--dp-epsilon apply to trained models, not to --model {spec.name}"
+        )
+    from reclab.privacy import PrivacyConfig
+
+    privacy = PrivacyConfig(
+        # with --dp-epsilon, sigma is found once the data are read (_resolve_dp_epsilon)
+        noise_multiplier=0.0 if args.dp_noise is None else args.dp_noise,
+        clip_norm=1.0 if args.dp_clip is None else args.dp_clip,
+        delta=args.dp_delta,
+    )
+    return {"privacy": privacy, "windows": False, "jit_compile": None}
+
+
+def _resolve_dp_epsilon(args: argparse.Namespace, training: Any, prepared: Any) -> Any:
+    """``training`` with the noise that keeps the whole run within ``--dp-epsilon``."""
+    if args.dp_epsilon is None:
+        return training
+    from dataclasses import replace
+
+    import numpy as np
+
+    from reclab.privacy import noise_for_training
+
+    users = int(np.count_nonzero(prepared.train.lengths >= 2))  # whom DP-SGD draws from
+    delta = training.privacy.resolved_delta(users)
+    try:
+        sigma = noise_for_training(
+            args.dp_epsilon, users=users, batch_size=training.batch_size,
+            epochs=training.epochs, delta=delta,
+        )  # fmt: skip
+    except ValueError as error:
+        raise CliError(f"--dp-epsilon {args.dp_epsilon:g}: {error}") from None
+    _say(
+        f"DP-SGD: noise multiplier {sigma:.3f} keeps {training.epochs} epochs over {users} users "
+        f"(expected batch {training.batch_size}) within epsilon {args.dp_epsilon:g} at delta "
+        f"{delta:.3g}"
+    )
+    return replace(training, privacy=replace(training.privacy, noise_multiplier=sigma))
 
 
 def _metrics(model: Any, prepared: Any, split: str, name: str) -> dict[str, Any]:
@@ -573,6 +663,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     prepared, catalogue, clean, _ = _prepare(options, download=not args.offline, echo=True)
     timings["load_seconds"] = time.perf_counter() - start
+    training = _resolve_dp_epsilon(args, training, prepared)
     content = _content(model_config, catalogue, prepared, options)
     return _train(
         args, spec, options, out, previous, model_config, training, prepared, clean, timings,
@@ -673,7 +764,9 @@ def _train(
     start = time.perf_counter()
     lines = [EpochLines.make(training.epochs)] if spec.trainable else []
     try:
-        history = fit(model, prepared, training, backup_dir=out / "backup", callbacks=lines)
+        # DP-SGD's accountant counts the steps of one uninterrupted run: no backup to resume
+        backup = None if training.privacy is not None else out / "backup"
+        history = fit(model, prepared, training, backup_dir=backup, callbacks=lines)
     except BackupMismatchError as error:
         raise CliError(f"{error}; or pass --overwrite to start over") from None
     if history.resumed_from:
@@ -703,9 +796,16 @@ def _train(
     _write_json(out / "metrics.json", summary)
     _write_json(out / "config.json", {**run, "status": "done"})
     test = metrics["test"]
+    guarantee = history.privacy
+    private = (
+        ""
+        if guarantee is None
+        else f"; DP-SGD epsilon {guarantee['epsilon']:.3g} at delta {guarantee['delta']:.3g} "
+        f"over {guarantee['steps']} steps"
+    )
     print(
         f"{spec.name} on {options['dataset']}: test HR@10 {test['HR@10']:.4f}, NDCG@10 "
-        f"{test['NDCG@10']:.4f} ({test['users']} users); wrote {out}"
+        f"{test['NDCG@10']:.4f} ({test['users']} users){private}; wrote {out}"
     )
     return 0
 

@@ -618,6 +618,49 @@ BAD = {
         ["train", "--model", "pop", "--dataset", "synthetic-toy"],
         "the following arguments are required: --out",
     ),
+    "DP-SGD with a sampled loss": (
+        _train("--dp-noise", "1", "--loss", "bce"),
+        "privacy needs loss='softmax'",
+    ),
+    "DP clipping bound without noise": (
+        _train("--dp-clip", "2"),
+        "--dp-clip sets up DP-SGD, which needs --dp-noise or --dp-epsilon",
+    ),
+    "DP noise and budget together": (
+        _train("--dp-noise", "1", "--dp-epsilon", "4"),
+        "not allowed with argument",
+    ),
+    "negative DP noise": (_train("--dp-noise", "-1"), "expected a finite number >= 0"),
+    "DP-SGD for a count model": (
+        [
+            "train",
+            "--model",
+            "pop",
+            "--dataset",
+            "synthetic-toy",
+            "--dp-noise",
+            "1",
+            "--out",
+            "{tmp}/o",
+        ],
+        "--dp-noise/--dp-epsilon apply to trained models, not to --model pop",
+    ),
+    "DP-SGD for a cloze model": (
+        [
+            "train",
+            "--model",
+            "bert4rec",
+            "--dataset",
+            "synthetic-toy",
+            "--dp-noise",
+            "1",
+            "--epochs",
+            "1",
+            "--out",
+            "{tmp}/o",
+        ],
+        "privacy trains sequence models that predict the next item",
+    ),
     "no such run": (["evaluate", "{tmp}/missing"], "is not a folder written by"),
     "run without config": (["evaluate", "{empty}"], "has no config.json"),
     "broken config": (["evaluate", "{broken}"], "not valid JSON"),
@@ -821,3 +864,32 @@ def test_recommend_reranks_for_diversity_or_calibration(sasrec_run, capsys):
     status, _, err = run(capsys, "recommend", sasrec_run, "--user", "5", "--rerank", "mmr",
                          "--trade-off", "2")  # fmt: skip
     assert status == 2 and "expected a number in [0, 1], got '2'" in err
+
+
+@pytest.mark.slow
+def test_dp_sgd_trains_within_the_budget_and_reports_epsilon(tmp_path, capsys):
+    out = tmp_path / "private"
+    status, err = train_toy_sasrec(capsys, out, "--dp-epsilon", "8", "--batch-size", "16")
+    assert status == 0, err
+    assert "DP-SGD: noise multiplier" in err and "within epsilon 8" in err
+    config = json.loads((out / "config.json").read_text())["training"]
+    guarantee = json.loads((out / "metrics.json").read_text())["training"]["privacy"]
+    assert config["windows"] is False and config["privacy"]["clip_norm"] == 1.0
+    sigma = config["privacy"]["noise_multiplier"]
+    assert guarantee["noise_multiplier"] == sigma > 0
+    # the smallest sigma within the budget: epsilon just under 8 for the steps actually taken
+    assert guarantee["steps"] == 2 * -(-guarantee["users"] // 16)
+    assert 7.9 < guarantee["epsilon"] <= 8.0
+    assert_evaluate_reproduces(capsys, out)
+
+
+def test_dp_noise_sets_sigma_and_clipping_only_has_no_budget(tmp_path, capsys):
+    out = tmp_path / "clipped"
+    status, err = train_toy_sasrec(
+        capsys, out, "--dp-noise", "0", "--dp-clip", "0.5", "--dp-delta", "1e-4",
+        "--batch-size", "16", "--epochs", "1",
+    )  # fmt: skip
+    assert status == 0, err
+    guarantee = json.loads((out / "metrics.json").read_text())["training"]["privacy"]
+    assert guarantee["noise_multiplier"] == 0.0 and guarantee["clip_norm"] == 0.5
+    assert guarantee["delta"] == 1e-4 and guarantee["epsilon"] == float("inf")
