@@ -52,3 +52,29 @@ def test_the_selection_script_never_evaluates_the_test_split():
     source = (results_folder().parent / "select_defaults.py").read_text()
     code = "\n".join(line.split("#")[0] for line in source.splitlines())
     assert ".test" not in code and '"test"' not in code and "'test'" not in code
+
+
+def test_the_privacy_curve_meets_its_bar_and_respects_the_bound():
+    """Issue 16's privacy bar, on the committed ``benchmarks/privacy.py`` results: a run without
+    DP and at least three budgets, each budget met by the accountant, and the attack's advantage
+    lower under DP than without it, lowest at the smallest epsilon, never above the bound."""
+    from reclab.privacy import advantage_bound
+
+    results = load_results("privacy")
+    runs = {run["run"]: run for run in results.value("runs")}
+    delta = results.value("setting", "delta")
+    targets = results.value("setting", "target_epsilons")
+    assert len(targets) >= 3 and "no DP" in runs and "clipping only" in runs
+    plain = runs["no DP"]["membership_inference"]
+    private = [runs[f"epsilon {target:g}"] for target in targets]
+    for run, target in zip(private, targets, strict=True):
+        assert run["epsilon"] <= target and run["steps"] == results.value("setting", "steps")
+        attack = run["membership_inference"]
+        assert attack["advantage"] < plain["advantage_ci_low"]
+        assert run["advantage_bound"] == pytest.approx(advantage_bound(run["epsilon"], delta))
+        assert attack["advantage_ci_low"] <= run["advantage_bound"]
+        assert {"members", "non_members"} <= set(run["test"])
+    smallest = min(private, key=lambda run: run["epsilon"])
+    assert smallest["membership_inference"]["advantage"] == min(
+        run["membership_inference"]["advantage"] for run in private
+    )
