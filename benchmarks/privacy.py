@@ -1,6 +1,6 @@
 """What differential privacy costs SASRec, and what it buys: a privacy-utility curve with an attack.
 
-Run from the repository root (RECLAB_DATA must hold ml-latest-small; about 10 minutes)::
+Run from the repository root (RECLAB_DATA must hold ml-latest-small; about 6 minutes)::
 
     taskset -c 0,1 .venv/bin/python benchmarks/privacy.py
 
