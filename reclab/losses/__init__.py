@@ -19,6 +19,7 @@ from reclab.losses._base import (
 )
 from reclab.losses.bpr import BPR, bpr
 from reclab.losses.cross_entropy import binary_cross_entropy, softmax_cross_entropy
+from reclab.losses.distillation import distillation_loss
 from reclab.losses.full_softmax import FullSoftmaxCrossEntropy, full_softmax_cross_entropy
 from reclab.losses.gbce import GBCE, gbce, gbce_beta
 from reclab.losses.regression import MeanSquaredError, mean_squared_error
@@ -41,6 +42,7 @@ __all__ = [
     "SampledSoftmaxCrossEntropy",
     "binary_cross_entropy",
     "bpr",
+    "distillation_loss",
     "full_softmax_cross_entropy",
     "gbce",
     "gbce_beta",

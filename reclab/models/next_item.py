@@ -89,6 +89,9 @@ class NextItemModel(keras.Model):
     #: While :func:`reclab.training.fit` trains the model with differential privacy, a
     #: :class:`reclab.privacy.PrivateTraining`; ``None`` otherwise (Keras' own step).
     private_training: Any = None
+    #: While :func:`reclab.training.distill` trains the model on a teacher's scores, a
+    #: :class:`reclab.training.distillation.Distillation`; ``None`` otherwise.
+    distillation: Any = None
 
     @classmethod
     def resolve_config(cls, config: Any) -> Any:
@@ -175,13 +178,18 @@ class NextItemModel(keras.Model):
         return logits if bias is None else logits + ops.take(bias, candidates, axis=0)
 
     def train_step(self, data: Any) -> Any:
-        """Keras' training step, or DP-SGD's while :attr:`private_training` is set
-        (:func:`reclab.privacy.private_train_step`)."""
-        if self.private_training is None:
-            return super().train_step(data)
-        from reclab.privacy.dpsgd import private_train_step
+        """Keras' training step, DP-SGD's while :attr:`private_training` is set
+        (:func:`reclab.privacy.private_train_step`), or distillation's while
+        :attr:`distillation` is (:func:`reclab.training.distillation.distillation_train_step`)."""
+        if self.private_training is not None:
+            from reclab.privacy.dpsgd import private_train_step
 
-        return private_train_step(self, data, self.private_training)
+            return private_train_step(self, data, self.private_training)
+        if self.distillation is not None:
+            from reclab.training.distillation import distillation_train_step
+
+            return distillation_train_step(self, data, self.distillation)
+        return super().train_step(data)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -60,6 +60,22 @@ def full_softmax_cross_entropy(target_ids, logits, padding_id=0, reduction="mean
     return reduce(losses.reshape(ids.shape), mask, reduction)
 
 
+def distillation_loss(target_ids, student, teacher, temperature=2.0, weight=0.5, padding_id=0,
+                      reduction="mean"):  # fmt: skip
+    """(1 - w) CE(i+, s) + w T^2 KL(softmax(t / T) || softmax(s / T)), padding not an item."""
+    ids = np.asarray(target_ids)
+    s, t = np.asarray(student, np.float64), np.asarray(teacher, np.float64)
+    items = [j for j in range(s.shape[-1]) if j != padding_id]
+    p_s = np.exp(s[..., items] / temperature)
+    p_s /= p_s.sum(axis=-1, keepdims=True)
+    p_t = np.exp(t[..., items] / temperature)
+    p_t /= p_t.sum(axis=-1, keepdims=True)
+    kl = (p_t * np.log(p_t / p_s)).sum(axis=-1)
+    hard = full_softmax_cross_entropy(ids, s, padding_id, reduction="none")
+    losses = (1 - weight) * hard + weight * temperature**2 * kl
+    return reduce(losses, ids != padding_id, reduction)
+
+
 def bpr(s_pos, s_neg, mask=None, reduction="mean"):
     """-(1/M) sum_m log sigma(s(i+) - s(j_m))."""
     s_pos, s_neg = np.asarray(s_pos, np.float64), np.asarray(s_neg, np.float64)

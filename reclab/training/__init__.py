@@ -5,7 +5,8 @@
   early stopping with best-weights restore, a NaN guard, a time limit and resumable backups;
 - :class:`TrainingConfig`: objective, negatives, optimiser, schedule, early stopping, seed;
 - :data:`OBJECTIVES`: the training objectives by name (:func:`register_objective` adds one);
-- :func:`transfer_weights`: start a model for a new catalogue from a pretrained one.
+- :func:`transfer_weights`: start a model for a new catalogue from a pretrained one;
+- :func:`distill`: train a small model on a large one's scores (knowledge distillation).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from reclab.training.callbacks import (
     TrainingLog,
 )
 from reclab.training.config import LR_SCHEDULES, TrainingConfig
+from reclab.training.distillation import distill
 from reclab.training.fit import MONITOR, TrainingHistory, fit, make_loss, negative_weights
 from reclab.training.objectives import (
     OBJECTIVES,
@@ -50,6 +52,7 @@ __all__ = [
     "TrainingHistory",
     "TrainingLog",
     "TransferReport",
+    "distill",
     "fit",
     "make_loss",
     "negative_weights",
