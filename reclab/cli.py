@@ -162,6 +162,26 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--no-xla", action="store_true", help="do not compile the training step with XLA"
     )
+    teach = train.add_argument_group(
+        "distillation",
+        "train a (smaller) model on a trained run's scores as well as on the labels: the full "
+        "softmax mixed with the KL divergence from the teacher's softened distribution",
+    )
+    teach.add_argument(
+        "--distill-from",
+        metavar="RUN",
+        default=None,
+        help="the teacher: a finished run of a next-item model on the same data, with the same "
+        "--max-len",
+    )
+    teach.add_argument(
+        "--distill-temperature", type=_positive_float, default=None, metavar="T",
+        help="softens both distributions (default 2)",
+    )  # fmt: skip
+    teach.add_argument(
+        "--distill-weight", type=_fraction, default=None, metavar="W",
+        help="the teacher's share of the loss, in [0, 1] (default 0.5)",
+    )  # fmt: skip
     private = train.add_argument_group(
         "differential privacy",
         "DP-SGD with one user as the privacy unit (sasrec, gru4rec): one row per user, "
@@ -657,6 +677,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     previous = _claim_folder(out, args.overwrite)
     args.show_bar = args.progress or (sys.stderr.isatty() and not args.no_progress)
     source = _pretrained(args, spec)
+    teacher = _teacher(args, spec)
     model_config = _model_config(args, spec, source)
     training = _training_config(args, spec)
     timings: dict[str, float] = {}
@@ -664,10 +685,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     prepared, catalogue, clean, _ = _prepare(options, download=not args.offline, echo=True)
     timings["load_seconds"] = time.perf_counter() - start
     training = _resolve_dp_epsilon(args, training, prepared)
+    if teacher is not None:
+        teacher = _check_teacher(args, teacher, prepared, model_config)
     content = _content(model_config, catalogue, prepared, options)
     return _train(
         args, spec, options, out, previous, model_config, training, prepared, clean, timings,
-        content, source,
+        content, source, teacher,
     )  # fmt: skip
 
 
@@ -686,6 +709,59 @@ def _pretrained(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], An
     from reclab.recommend import load_model
 
     return run, load_model(Path(args.init_from) / "model.keras")
+
+
+def _teacher(args: argparse.Namespace, spec: Any) -> tuple[dict[str, Any], Any] | None:
+    """``(run, model)`` of ``--distill-from``, or ``None`` without it."""
+    if args.distill_from is None:
+        given = [
+            f for f in ("distill_temperature", "distill_weight") if getattr(args, f) is not None
+        ]
+        if given:
+            raise CliError(f"--{given[0].replace('_', '-')} needs --distill-from RUN (the teacher)")
+        return None
+    from reclab.models import MODELS
+
+    if not spec.trainable or getattr(spec.model_class, "task", None) != "next-item":
+        raise CliError(
+            f"--distill-from trains a next-item sequence model (sasrec, gru4rec, hstu), not "
+            f"--model {spec.name}"
+        )
+    run = _read_run(args.distill_from)
+    if getattr(MODELS[run["model"]].model_class, "task", None) != "next-item":
+        raise CliError(
+            f"--distill-from {args.distill_from!r} holds a {run['model']} run; the teacher must "
+            "be a next-item sequence model"
+        )
+    from reclab.recommend import load_model
+
+    return run, load_model(Path(args.distill_from) / "model.keras")
+
+
+def _check_teacher(
+    args: argparse.Namespace, teacher: tuple[dict[str, Any], Any], prepared: Any, config: Any
+) -> tuple[dict[str, Any], Any]:
+    """The teacher of ``--distill-from``, once it is known to fit the data and the student."""
+    run, model = teacher
+    if run.get("data_fingerprint") != prepared.fingerprint():
+        raise CliError(
+            f"--distill-from {args.distill_from!r} was trained on other data or another split "
+            f"(dataset {run.get('dataset')!r}); the teacher must be trained on the same data"
+        )
+    if model.max_len != config.max_len:
+        raise CliError(
+            f"--distill-from {args.distill_from!r} reads {model.max_len} items and the student "
+            f"{config.max_len}; pass --max-len {model.max_len}"
+        )
+    return teacher
+
+
+def _distillation_settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "teacher": str(Path(args.distill_from).resolve()),
+        "temperature": 2.0 if args.distill_temperature is None else args.distill_temperature,
+        "weight": 0.5 if args.distill_weight is None else args.distill_weight,
+    }
 
 
 def _content(model_config: Any, catalogue: Any, prepared: Any, options: dict[str, Any]) -> Any:
@@ -717,6 +793,7 @@ def _train(
     timings: dict[str, float],
     content: Any = None,
     source: tuple[dict[str, Any], Any] | None = None,
+    teacher: tuple[dict[str, Any], Any] | None = None,
 ) -> int:
     from dataclasses import asdict, is_dataclass
 
@@ -740,6 +817,7 @@ def _train(
         "data_fingerprint": prepared.fingerprint(),
         "reclab_version": reclab.__version__,
         "init_from": None if source is None else str(Path(args.init_from).resolve()),
+        "distillation": None if teacher is None else _distillation_settings(args),
     }
     if previous is not None and previous.get("status") == "training" and not args.overwrite:
         _check_same_run(out, previous, run)
@@ -766,7 +844,16 @@ def _train(
     try:
         # DP-SGD's accountant counts the steps of one uninterrupted run: no backup to resume
         backup = None if training.privacy is not None else out / "backup"
-        history = fit(model, prepared, training, backup_dir=backup, callbacks=lines)
+        if teacher is None:
+            history = fit(model, prepared, training, backup_dir=backup, callbacks=lines)
+        else:
+            from reclab.training import distill
+
+            settings = run["distillation"]
+            history = distill(
+                model, teacher[1], prepared, training, callbacks=lines,
+                temperature=settings["temperature"], weight=settings["weight"],
+            )  # fmt: skip
     except BackupMismatchError as error:
         raise CliError(f"{error}; or pass --overwrite to start over") from None
     if history.resumed_from:

@@ -661,6 +661,18 @@ BAD = {
         ],
         "privacy trains sequence models that predict the next item",
     ),
+    "distillation settings without a teacher": (
+        _train("--distill-weight", "0.3"),
+        "--distill-weight needs --distill-from RUN",
+    ),
+    "distillation weight out of range": (
+        _train("--distill-from", "{empty}", "--distill-weight", "2"),
+        "expected a number in [0, 1]",
+    ),
+    "a teacher that is not a run": (
+        _train("--distill-from", "{empty}"),
+        "has no config.json",
+    ),
     "no such run": (["evaluate", "{tmp}/missing"], "is not a folder written by"),
     "run without config": (["evaluate", "{empty}"], "has no config.json"),
     "broken config": (["evaluate", "{broken}"], "not valid JSON"),
@@ -893,3 +905,33 @@ def test_dp_noise_sets_sigma_and_clipping_only_has_no_budget(tmp_path, capsys):
     guarantee = json.loads((out / "metrics.json").read_text())["training"]["privacy"]
     assert guarantee["noise_multiplier"] == 0.0 and guarantee["clip_norm"] == 0.5
     assert guarantee["delta"] == 1e-4 and guarantee["epsilon"] == float("inf")
+
+
+@pytest.mark.slow
+def test_distill_from_trains_a_small_student_on_a_teacher_run(sasrec_run, tmp_path, capsys):
+    out = tmp_path / "student"
+    status, err = train_toy_sasrec(
+        capsys, out, "--dim", "4", "--distill-from", sasrec_run, "--distill-temperature", "3"
+    )
+    assert status == 0, err
+    settings = json.loads((out / "config.json").read_text())["distillation"]
+    assert settings == {"teacher": str(sasrec_run.resolve()), "temperature": 3.0, "weight": 0.5}
+    assert architecture_of(out)["dim"] == 4 and architecture_of(sasrec_run)["dim"] == 8
+    assert_evaluate_reproduces(capsys, out)
+
+
+def test_distill_from_refuses_a_teacher_of_other_data_or_window(sasrec_run, tmp_path, capsys):
+    status, err = train_toy_sasrec(
+        capsys, tmp_path / "a", "--distill-from", sasrec_run, "--min-item-events", "40"
+    )
+    assert status == 2 and "was trained on other data or another split" in err
+    status, _, err = run(
+        capsys, "train", "--model", "sasrec", "--dataset", "synthetic-toy", "--max-len", "6",
+        "--epochs", "1", "--distill-from", sasrec_run, "--out", tmp_path / "b",
+    )  # fmt: skip
+    assert status == 2 and "pass --max-len 8" in err
+    status, _, err = run(
+        capsys, "train", "--model", "mf", "--dataset", "synthetic-toy", "--distill-from",
+        sasrec_run, "--out", tmp_path / "c",
+    )  # fmt: skip
+    assert status == 2 and "not --model mf" in err

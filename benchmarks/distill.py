@@ -1,0 +1,167 @@
+"""Distilling a large SASRec into a small one: what the teacher's scores add to the labels.
+
+Run from the repository root (RECLAB_DATA must hold ml-latest-small), with nothing else busy
+(about 8 minutes)::
+
+    .venv/bin/python benchmarks/distill.py           # -> benchmarks/results/distill.json
+
+Protocol: ml-latest-small, cleaned as the command line cleans it (5-core) and split
+leave-last-out. Every model is a SASRec trained by :func:`reclab.training.fit` (or
+:func:`reclab.training.distill`) with the full softmax, early stopping on validation NDCG@10
+and a training-time budget, the same seed:
+
+- ``teacher``: ``--teacher-dim`` (128), 2 blocks, 2 heads, at most ``--teacher-budget`` s;
+- ``small, labels only``: ``--student-dim`` (16), 1 block, 1 head, at most ``--budget`` s;
+- ``small, distilled``: the same architecture and budget, trained on the labels and the
+  teacher's scores (:func:`reclab.losses.distillation_loss`, ``--temperature``, ``--weight``).
+
+Each is exported as a LiteRT float32 file (:func:`reclab.serving.export_model`, top-10 with
+seen items removed inside the graph) and measured on the test users: file size, latency of
+one query (p50, p99 over ``--queries`` histories) and throughput at batch 256 on the cores this
+process may use; test NDCG@10 and HR@10 with bootstrap intervals; top-10 overlap with the
+teacher's lists. The distilled student is compared with the labels-only one user by user
+(paired bootstrap of NDCG@10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import machine, write_results  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "distill.json"
+
+
+def _quality(model, users) -> dict:
+    from reclab.evaluation import evaluate_model
+
+    table = evaluate_model(model, users).set_index("metric")
+    return {
+        metric: {key: float(table.loc[metric, key]) for key in ("value", "ci_low", "ci_high")}
+        for metric in ("HR@10", "NDCG@10")
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--teacher-dim", type=int, default=128)
+    parser.add_argument("--student-dim", type=int, default=16)
+    parser.add_argument("--teacher-budget", type=float, default=150.0, help="training seconds")
+    parser.add_argument("--budget", type=float, default=90.0, help="each student's seconds")
+    parser.add_argument("--temperature", type=float, default=2.0)
+    parser.add_argument("--weight", type=float, default=0.5)
+    parser.add_argument("--queries", type=int, default=300, help="timed batch-1 queries")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    from reclab.data import load_movielens, prepare_next_item_data, preprocess
+    from reclab.environment import quiet_tensorflow
+    from reclab.evaluation import paired_bootstrap_ci, per_user_metrics
+    from reclab.metrics import list_overlap
+    from reclab.models import SASRec, SASRecConfig
+    from reclab.serving import export_model, load_exported, measure_latency
+    from reclab.training import TrainingConfig, distill, fit
+
+    quiet_tensorflow()
+    started = time.perf_counter()
+    ml = load_movielens("ml-latest-small", download=False)
+    data = prepare_next_item_data(preprocess(ml.interactions).interactions)
+    large = SASRecConfig(dim=args.teacher_dim, num_blocks=2, num_heads=2)
+    small = SASRecConfig(dim=args.student_dim, num_blocks=1, num_heads=1)
+
+    trained = {}
+    teacher = SASRec(data.num_items, large)
+    history = fit(teacher, data, TrainingConfig(seed=args.seed, max_seconds=args.teacher_budget))
+    trained["teacher"] = (teacher, history)
+    for name in ("small, labels only", "small, distilled"):
+        student = SASRec(data.num_items, small)
+        config = TrainingConfig(seed=args.seed, max_seconds=args.budget)
+        if name == "small, distilled":
+            history = distill(
+                student, teacher, data, config, temperature=args.temperature, weight=args.weight
+            )
+        else:
+            history = fit(student, data, config)
+        trained[name] = (student, history)
+        print(f"{name}: {history.epochs} epochs, val NDCG@10 {history.best_value:.4f}", flush=True)
+
+    users = data.test
+    histories = teacher.prepare_histories(users.histories)
+    folder = Path(tempfile.mkdtemp())
+    served = {}
+    for index, (name, (model, _)) in enumerate(trained.items()):
+        export_model(model, folder / str(index), format="litert", k=10)
+        served[name] = load_exported(folder / str(index))
+    reference, _ = served["teacher"].top_k(histories)
+
+    variants = []
+    for name, (model, history) in trained.items():
+        server = served[name]
+        one = measure_latency(server.top_k, histories, batch_size=1, min_queries=args.queries)
+        many = measure_latency(server.top_k, histories, batch_size=256, min_queries=20)
+        ids, _ = server.top_k(histories)
+        variants.append(
+            {
+                "variant": name,
+                "dim": int(model.config.dim),
+                "num_blocks": int(model.config.num_blocks),
+                "parameters": int(model.count_params()),
+                "litert_bytes": server.model_bytes(),
+                "epochs": history.epochs,
+                "best_epoch": history.best_epoch,
+                "train_seconds": history.seconds,
+                "val_NDCG@10": history.best_value,
+                "latency_ms": {"p50": one["p50_ms"], "p99": one["p99_ms"]},
+                "queries_per_second_batch_256": many["queries_per_second"],
+                "top10_overlap_with_teacher": list_overlap(ids, reference),
+                "test": _quality(server, users),
+            }
+        )
+        print(variants[-1], flush=True)
+
+    ndcg = {
+        name: per_user_metrics(served[name], users)["NDCG@10"].to_numpy()
+        for name in ("small, distilled", "small, labels only")
+    }
+    difference, low, high = paired_bootstrap_ci(
+        ndcg["small, distilled"], ndcg["small, labels only"], seed=args.seed
+    )
+    result = {
+        "machine": machine(),
+        "protocol": "ml-latest-small 5-core, leave-last-out; SASRec, full softmax, early "
+        "stopping on validation NDCG@10 within a training-time budget; the distilled student "
+        "learns the labels and the teacher's softened scores; all served as LiteRT float32 "
+        "files (top-10, seen items removed); test metrics with 95% bootstrap intervals",
+        "data": {"users": data.num_users, "items": data.num_items},
+        "setting": {
+            "teacher": {"dim": large.dim, "num_blocks": 2, "num_heads": 2},
+            "student": {"dim": small.dim, "num_blocks": 1, "num_heads": 1},
+            "teacher_budget_seconds": args.teacher_budget,
+            "student_budget_seconds": args.budget,
+            "temperature": args.temperature,
+            "weight": args.weight,
+            "seed": args.seed,
+        },
+        "variants": variants,
+        "distilled_minus_labels_only_NDCG@10": {
+            "difference": difference,
+            "ci_low": low,
+            "ci_high": high,
+        },
+    }
+    result["total_seconds"] = time.perf_counter() - started
+    write_results(args.out, result)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
