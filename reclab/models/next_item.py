@@ -90,7 +90,8 @@ class NextItemModel(keras.Model):
     #: :class:`reclab.privacy.PrivateTraining`; ``None`` otherwise (Keras' own step).
     private_training: Any = None
     #: While :func:`reclab.training.distill` trains the model on a teacher's scores, a
-    #: :class:`reclab.training.distillation.Distillation`; ``None`` otherwise.
+    #: ``reclab.training.distillation.Distillation`` (the teacher, temperature and weight);
+    #: ``None`` otherwise.
     distillation: Any = None
 
     @classmethod
@@ -180,7 +181,8 @@ class NextItemModel(keras.Model):
     def train_step(self, data: Any) -> Any:
         """Keras' training step, DP-SGD's while :attr:`private_training` is set
         (:func:`reclab.privacy.private_train_step`), or distillation's while
-        :attr:`distillation` is (:func:`reclab.training.distillation.distillation_train_step`)."""
+        :attr:`distillation` is (``reclab.training.distillation.distillation_train_step``, the
+        step :func:`reclab.training.distill` runs)."""
         if self.private_training is not None:
             from reclab.privacy.dpsgd import private_train_step
 
@@ -189,7 +191,30 @@ class NextItemModel(keras.Model):
             from reclab.training.distillation import distillation_train_step
 
             return distillation_train_step(self, data, self.distillation)
-        return super().train_step(data)
+        logs = super().train_step(data)
+        if self._distribute_strategy is None:
+            return logs
+        from reclab.training.distribute import replica_logs
+
+        return replica_logs(logs, self.distribute_strategy)
+
+    def _maybe_symbolic_build(self, iterator: Any = None, data_batch: Any = None) -> None:
+        """Keras' build from one batch before training, for a model made in a strategy's scope.
+
+        Keras 3.15 averages that batch across replicas with one ``strategy.reduce`` of the whole
+        ``(inputs, targets)`` structure, which ``MultiWorkerMirroredStrategy`` refuses; building
+        needs only shapes, so this builds from the first local replica's part instead.
+        """
+        if self._distribute_strategy is None:
+            return
+        from reclab.training.distribute import local_batch
+
+        if iterator is not None:
+            for _, _, batches in iterator:
+                data_batch = local_batch(next(batches), self.distribute_strategy)
+                break
+        with self.distribute_strategy.scope():
+            self._symbolic_build(data_batch=data_batch)
 
     def get_config(self) -> dict[str, Any]:
         return {
