@@ -122,7 +122,30 @@ class RecLoss(keras.losses.Loss):
             if sample_weight is not None:
                 weight = weight * ops.cast(sample_weight, self.dtype)
             sample_weight = weight
+        replica = tf.distribute.get_replica_context()
+        if (
+            self.reduction == "mean_with_sample_weight"
+            and replica is not None
+            and replica.num_replicas_in_sync > 1
+        ):
+            return self._share_of_global_mean(y_true, y_pred, sample_weight, replica)
         return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+
+    def _share_of_global_mean(self, y_true: Any, y_pred: Any, sample_weight: Any, replica: Any):
+        r"""This replica's part :math:`\sum_{t \in r} w_t \ell_t / \sum_t w_t` of the mean over
+        the *global* batch, the weights summed across replicas.
+
+        The replicas' gradients are summed, so their sum is the gradient of the global batch's
+        mean however the real positions fall on the replicas (Keras' own reduction averages
+        the replicas' means, which weights a replica with few real positions, or none, as
+        much as a full one).
+        """
+        losses = ops.cast(self.call(y_true, y_pred), self.dtype)
+        weight = ops.ones_like(losses) if sample_weight is None else sample_weight
+        weight = ops.broadcast_to(ops.cast(weight, self.dtype), ops.shape(losses))
+        total = ops.sum(losses * weight)
+        count = replica.all_reduce("SUM", ops.sum(weight))
+        return ops.divide_no_nan(total, count)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         losses = self.per_position(y_true, y_pred)

@@ -6,7 +6,9 @@
 - :class:`TrainingConfig`: objective, negatives, optimiser, schedule, early stopping, seed;
 - :data:`OBJECTIVES`: the training objectives by name (:func:`register_objective` adds one);
 - :func:`transfer_weights`: start a model for a new catalogue from a pretrained one;
-- :func:`distill`: train a small model on a large one's scores (knowledge distillation).
+- :func:`distill`: train a small model on a large one's scores (knowledge distillation);
+- :mod:`reclab.training.distribute`: data-parallel training with ``tf.distribute`` (logical
+  CPU devices of one process, or worker processes on loopback).
 """
 
 from __future__ import annotations

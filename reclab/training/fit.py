@@ -37,6 +37,7 @@ from reclab.privacy.dpsgd import PrivateTraining
 from reclab.seeding import set_seed
 from reclab.training import callbacks as cb
 from reclab.training.config import TrainingConfig
+from reclab.training.distribute import is_multi_worker, replicas
 from reclab.training.objectives import Objective, objective
 
 __all__ = ["MONITOR", "TrainingHistory", "fit", "make_loss", "negative_weights"]
@@ -64,6 +65,8 @@ class TrainingHistory:
         sharing: how the negatives were shared (:data:`reclab.data.NEGATIVE_SHARING`;
             ``None`` without negatives).
         xla: whether the training step was compiled with XLA.
+        replicas: replicas that trained the model in sync (1: no ``tf.distribute`` strategy;
+            see :mod:`reclab.training.distribute`).
         privacy: for a run with ``TrainingConfig(privacy=...)``, its guarantee:
             ``noise_multiplier``, ``clip_norm``, ``users`` (:math:`U`), ``expected_batch_size``,
             ``sampling_probability`` (:math:`q`), ``steps`` taken, ``delta`` and ``epsilon``
@@ -83,6 +86,7 @@ class TrainingHistory:
     sampling: str | None = None
     sharing: str | None = None
     xla: bool = False
+    replicas: int = 1
     privacy: dict[str, float] | None = None
     fingerprint: str = ""
     config: TrainingConfig | None = None
@@ -199,6 +203,8 @@ def fit(
     Args:
         model: a sequence model (``model.reads == "histories"``), a model with user vectors
             (``"users"``), or a count model with ``fit(sequences)`` (trained in one pass).
+            A Keras model made inside a ``tf.distribute`` strategy's scope is built, compiled
+            and trained on that strategy's replicas (:mod:`reclab.training.distribute`).
         data: a :class:`~reclab.data.NextItemData` (its validation set is used), or training
             :class:`~reclab.data.Sequences` alone.
         config: the :class:`TrainingConfig` (defaults if ``None``); count models ignore it.
@@ -354,10 +360,12 @@ def _fit_keras(
 ) -> TrainingHistory:
     entry = objective(config.loss)
     num_items = int(model.num_items)
+    _check_distributed(model, config)
     if not model.built:
         if hasattr(model, "prepare"):  # structure learned from the data first (TIGER's codes)
             model.prepare(sequences)
-        model.build()
+        with model.distribute_strategy.scope():  # variables mirrored on a model made in a scope
+            model.build()
     sampling = entry.sampling if config.negative_sampling is None else config.negative_sampling
     counts = np.bincount(sequences.items, minlength=num_items + 1)
     if hasattr(model, "set_trained_items"):  # content models: m_i = 1 for trained items
@@ -378,14 +386,17 @@ def _fit_keras(
     counter = cb.EpochCounter()
     dataset, negatives = _dataset(model, sequences, rows, config, entry, weights, counter)
     xla = entry.xla if config.jit_compile is None else bool(config.jit_compile)
-    xla = xla and config.privacy is None
+    xla = xla and config.privacy is None and replicas(model.distribute_strategy) == 1
     steps = int(dataset.cardinality())
-    optimizer = keras.optimizers.Adam(
-        learning_rate=_learning_rate(config, steps),
-        beta_2=config.beta_2,
-        clipnorm=config.clipnorm,
-    )
-    model.compile(optimizer=optimizer, loss=make_loss(config, num_items, weights), jit_compile=xla)
+    with model.distribute_strategy.scope():  # the optimiser's slots mirrored like the weights
+        optimizer = keras.optimizers.Adam(
+            learning_rate=_learning_rate(config, steps),
+            beta_2=config.beta_2,
+            clipnorm=config.clipnorm,
+        )
+        model.compile(
+            optimizer=optimizer, loss=make_loss(config, num_items, weights), jit_compile=xla
+        )
     log = cb.TrainingLog()
     nan_guard = cb.NaNGuard()
     limit = cb.TimeLimit(config.max_seconds)
@@ -438,6 +449,7 @@ def _fit_keras(
         sampling=sampling if negatives else None,
         sharing=config.negative_sharing if negatives else None,
         xla=xla,
+        replicas=replicas(model.distribute_strategy),
         privacy=_guarantee(model, rows, config),
         fingerprint=fingerprint,
     )
@@ -450,6 +462,41 @@ def _fit_keras(
         history.best_epoch = int(log.records[-1]["epoch"])
         history.best_value = float(log.records[-1].get(MONITOR, float("nan")))
     return history
+
+
+def _check_distributed(model: Any, config: TrainingConfig) -> None:
+    """Refuse what a ``tf.distribute`` strategy with several replicas does not cover."""
+    strategy = model.distribute_strategy
+    if replicas(strategy) == 1:
+        return
+    name = type(model).__name__
+    from reclab.models.next_item import NextItemModel
+
+    if not isinstance(model, NextItemModel) or type(model).compute_loss is not (
+        keras.Model.compute_loss
+    ):
+        raise ValueError(
+            f"fit: {name} was made under a strategy with {replicas(strategy)} replicas; "
+            "tf.distribute trains the sequence models whose loss is a RecLab loss (SASRec, "
+            "GRU4Rec, BERT4Rec), which divides by the whole batch's count of real positions"
+        )
+    if config.privacy is not None or getattr(model, "distillation", None) is not None:
+        raise ValueError(
+            f"fit: {name} was made under a strategy with {replicas(strategy)} replicas; DP-SGD "
+            "and distillation run on one replica (their steps are not replica-aware), so make "
+            "the model outside any strategy scope"
+        )
+    if config.jit_compile:
+        raise ValueError(
+            "fit: jit_compile=True, but TensorFlow's XLA has no all-reduce on CPU devices, "
+            f"which {replicas(strategy)} replicas need; leave jit_compile None (the step then "
+            "runs without XLA)"
+        )
+    if is_multi_worker(strategy) and config.max_seconds is not None:
+        raise ValueError(
+            f"fit: max_seconds={config.max_seconds} would stop each worker on its own clock, at "
+            "different epochs, and leave the others waiting; bound the run by epochs instead"
+        )
 
 
 def _check_private(model: Any, backup_dir: Any) -> None:
