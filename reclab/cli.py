@@ -41,6 +41,8 @@ SUFFIXES = (".csv", ".tsv", ".tab", ".parquet", ".pq", ".txt")
 RUN_FILES = ("config.json", "metrics.json", "model.keras")
 #: Marks a ``config.json`` as written by this command line.
 WRITTEN_BY = "python -m reclab train"
+#: The strategies of ``train --distribute``.
+DISTRIBUTE = ("mirrored", "multi-worker")
 #: Library argument names in error messages, and the flags that set them here.
 FLAG_HINTS = {
     "columns=": "--user-column, --item-column, --timestamp-column",
@@ -213,6 +215,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--dp-delta", type=_positive_float, default=None, metavar="DELTA",
         help="delta of (epsilon, delta) (default 1 / (10 x training users))",
     )  # fmt: skip
+    many = train.add_argument_group(
+        "many devices",
+        "data-parallel training with tf.distribute at the same global --batch-size: each "
+        "replica takes its share of every batch and the gradients are summed (sequence models)",
+    )
+    many.add_argument(
+        "--distribute",
+        choices=DISTRIBUTE,
+        default=None,
+        help="mirrored: --replicas logical CPU devices of this process; multi-worker: one "
+        "worker process of the cluster TF_CONFIG describes, or --workers processes this "
+        "command starts on 127.0.0.1",
+    )
+    many.add_argument(
+        "--replicas", type=_positive_int, default=None, help="with mirrored (default 2)"
+    )
+    many.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="with multi-worker: start this many worker processes on this machine (worker 0 "
+        "writes --out), sharing its cores",
+    )
     progress = train.add_mutually_exclusive_group()
     progress.add_argument(
         "--progress", action="store_true", help="Keras' progress bar (default on a terminal)"
@@ -667,13 +692,147 @@ class EpochLines:
         return _Lines()
 
 
+def _start_devices(args: argparse.Namespace) -> None:
+    """Split the CPU or join the cluster of ``train --distribute``; ``args.strategy`` is the
+    ``tf.distribute`` strategy (``None``: one replica, or the launcher of ``--workers``)."""
+    import os
+
+    args.strategy = None
+    if args.command != "train":
+        return
+    if args.distribute is None:
+        for flag in ("replicas", "workers"):
+            if getattr(args, flag) is not None:
+                raise CliError(f"--{flag} needs --distribute (mirrored or multi-worker)")
+        return
+    wrong = {"mirrored": "workers", "multi-worker": "replicas"}[args.distribute]
+    if getattr(args, wrong) is not None:
+        raise CliError(f"--{wrong} does not apply to --distribute {args.distribute}")
+    for flag in ("dp_noise", "dp_epsilon", "distill_from"):
+        if getattr(args, flag) is not None:
+            name = "--" + flag.replace("_", "-")
+            raise CliError(
+                f"{name} trains on one replica (its step is not replica-aware); leave out "
+                f"--distribute {args.distribute}"
+            )
+    from reclab.models import model_spec
+    from reclab.models.next_item import NextItemModel
+
+    spec = model_spec(args.model)
+    model_class = spec.model_class
+    if (
+        not isinstance(model_class, type)
+        or not issubclass(model_class, NextItemModel)
+        or model_class.compute_loss is not NextItemModel.compute_loss
+    ):
+        raise CliError(
+            f"--distribute trains the sequence models (sasrec, gru4rec, bert4rec, hstu), not "
+            f"--model {spec.name}"
+        )
+    import tensorflow as tf
+
+    from reclab.training.distribute import mirrored_strategy, split_cpu
+
+    if args.distribute == "mirrored":
+        try:
+            split_cpu(2 if args.replicas is None else args.replicas)
+        except RuntimeError as error:
+            raise CliError(str(error)) from None
+        args.strategy = mirrored_strategy()
+        return
+    if args.max_seconds is not None:
+        raise CliError(
+            "--max-seconds would stop each worker on its own clock, at different epochs; bound "
+            "a multi-worker run by --epochs"
+        )
+    if "TF_CONFIG" not in os.environ:
+        if args.workers is None:
+            raise CliError(
+                "--distribute multi-worker needs TF_CONFIG (the cluster and this worker's index) "
+                "or --workers N to start N workers on this machine"
+            )
+        return  # this process launches the workers (_launch_workers)
+    if args.workers is not None:  # a worker started by --workers: its share of the cores
+        tf.config.threading.set_intra_op_parallelism_threads(
+            max(1, len(os.sched_getaffinity(0)) // args.workers)
+        )
+    args.strategy = tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def _worker_index() -> int:
+    """This process's index in TF_CONFIG's cluster (0: the chief, or no cluster)."""
+    import os
+
+    if "TF_CONFIG" not in os.environ:
+        return 0
+    try:
+        return int(json.loads(os.environ["TF_CONFIG"])["task"]["index"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise CliError(f"TF_CONFIG: no task index ({error}): {os.environ['TF_CONFIG']!r}") from None
+
+
+def _launch_workers(args: argparse.Namespace) -> int:
+    """Run ``train`` as ``--workers`` processes on 127.0.0.1, worker 0's output shown; the
+    first that fails stops the others (a worker left alone would wait for them for ever)."""
+    import os
+    import subprocess
+    import tempfile
+
+    from reclab.training.distribute import loopback_cluster
+
+    _claim_folder(Path(args.out).resolve(), args.overwrite)  # refused here, not in a worker
+    _say(f"starting {args.workers} workers on 127.0.0.1 (worker 0 writes {args.out})")
+    with tempfile.TemporaryDirectory() as folder:
+        workers = []
+        for index, tf_config in enumerate(loopback_cluster(args.workers)):
+            log = None if index == 0 else open(Path(folder) / f"worker{index}.log", "w")
+            env = dict(os.environ, TF_CONFIG=tf_config)
+            command = [sys.executable, "-m", "reclab", *args.argv]
+            workers.append((subprocess.Popen(command, env=env, stdout=log, stderr=log), log))
+        try:
+            while True:
+                codes = [process.poll() for process, _ in workers]
+                failed = [i for i, code in enumerate(codes) if code not in (None, 0)]
+                if failed:
+                    index = failed[0]
+                    if index == 0:
+                        return int(codes[0])
+                    workers[index][1].close()
+                    tail = (Path(folder) / f"worker{index}.log").read_text().strip()
+                    last = tail.splitlines()[-1] if tail else f"exit status {codes[index]}"
+                    raise CliError(f"worker {index} failed: {last}")
+                if all(code == 0 for code in codes):
+                    return 0
+                time.sleep(0.2)
+        finally:
+            for process, log in workers:
+                process.kill()
+                if log is not None:
+                    log.close()
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from reclab.models import model_spec
 
+    if args.distribute == "multi-worker" and args.strategy is None:
+        return _launch_workers(args)
     spec = model_spec(args.model)
     options = _data_options(args)
     _check_dataset(options)
     out = Path(args.out).resolve()
+    if _worker_index() != 0:  # another worker: the chief writes the run; this one's is scratch
+        import shutil
+        import tempfile
+
+        scratch = Path(tempfile.mkdtemp(prefix=f"reclab-worker{_worker_index()}-"))
+        try:
+            return _cmd_train(args, spec, options, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return _cmd_train(args, spec, options, out)
+
+
+def _cmd_train(args: argparse.Namespace, spec: Any, options: dict[str, Any], out: Path) -> int:
     previous = _claim_folder(out, args.overwrite)
     args.show_bar = args.progress or (sys.stderr.isatty() and not args.no_progress)
     source = _pretrained(args, spec)
@@ -830,7 +989,17 @@ def _train(
         for name in ResumableBackup.FILES:
             (out / "backup" / name).unlink(missing_ok=True)
     _write_json(out / "config.json", run)
-    model = build_model(spec.name, config=model_config, content=content, **sizes)
+    strategy = getattr(args, "strategy", None)
+    if strategy is None:
+        model = build_model(spec.name, config=model_config, content=content, **sizes)
+    else:
+        with strategy.scope():  # the weights and the optimiser's slots mirrored
+            model = build_model(spec.name, config=model_config, content=content, **sizes)
+        run["distribute"] = {
+            "strategy": args.distribute,
+            "replicas": int(strategy.num_replicas_in_sync),
+        }
+        _write_json(out / "config.json", run)
     if source is not None:
         from reclab.training import transfer_weights
 
@@ -844,6 +1013,8 @@ def _train(
     try:
         # DP-SGD's accountant counts the steps of one uninterrupted run: no backup to resume
         backup = None if training.privacy is not None else out / "backup"
+        if strategy is not None:  # resuming would need every worker's agreement: start over
+            backup = None
         if teacher is None:
             history = fit(model, prepared, training, backup_dir=backup, callbacks=lines)
         else:
@@ -1152,6 +1323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         quiet_tensorflow(warm_up=False)
         args = build_parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
+        _start_devices(args)  # before TensorFlow starts: its devices and cluster are fixed then
         quiet_tensorflow()
         command = {
             "train": cmd_train,

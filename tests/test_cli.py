@@ -935,3 +935,56 @@ def test_distill_from_refuses_a_teacher_of_other_data_or_window(sasrec_run, tmp_
         sasrec_run, "--out", tmp_path / "c",
     )  # fmt: skip
     assert status == 2 and "not --model mf" in err
+
+
+def _train_in_a_new_process(out, *flags):
+    """``python -m reclab train`` on the toy shop in a fresh process (TensorFlow not started)."""
+    argv = ["train", "--model", "sasrec", "--dataset", "synthetic-toy", *TINY_SASREC]
+    command = [sys.executable, "-m", "reclab", *argv, "--dropout", "0", *flags, "--out", out]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_distribute_trains_one_model_on_two_devices_or_two_workers(tmp_path):
+    runs = {}
+    for name, flags in {
+        "one": (),
+        "mirrored": ("--distribute", "mirrored"),
+        "workers": ("--distribute", "multi-worker", "--workers", "2"),
+    }.items():
+        done = _train_in_a_new_process(tmp_path / name, *flags)
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs[name] = json.loads((tmp_path / name / "metrics.json").read_text())
+    assert "starting 2 workers on 127.0.0.1" in done.stderr
+    assert [runs[n]["training"]["replicas"] for n in runs] == [1, 2, 2]
+    config = json.loads((tmp_path / "workers" / "config.json").read_text())
+    assert config["distribute"] == {"strategy": "multi-worker", "replicas": 2}
+    losses = {n: [r["loss"] for r in run["training"]["records"]] for n, run in runs.items()}
+    np.testing.assert_allclose(losses["mirrored"], losses["one"], rtol=1e-4)
+    np.testing.assert_allclose(losses["workers"], losses["one"], rtol=1e-4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mirrored", "one", "workers"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--replicas", "2"), "--replicas needs --distribute"),
+        (("--distribute", "mirrored", "--workers", "2"), "--workers does not apply"),
+        (("--distribute", "multi-worker"), "needs TF_CONFIG"),
+        (("--distribute", "multi-worker", "--workers", "2", "--max-seconds", "9"), "own clock"),
+        (("--distribute", "mirrored", "--dp-noise", "1"), "--dp-noise trains on one replica"),
+    ],
+)
+def test_distribute_refuses_in_one_line(tmp_path, capsys, flags, message):
+    status, err = train_toy_sasrec(capsys, tmp_path / "run", *flags)
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_distribute_mirrored_after_tensorflow_started_says_so(tmp_path, capsys):
+    import tensorflow as tf
+
+    tf.constant(0)  # this test process started TensorFlow long ago
+    status, err = train_toy_sasrec(capsys, tmp_path / "run", "--distribute", "mirrored")
+    assert status == 2 and "TensorFlow has already started" in err
