@@ -78,3 +78,22 @@ def test_the_privacy_curve_meets_its_bar_and_respects_the_bound():
     assert smallest["membership_inference"]["advantage"] == min(
         run["membership_inference"]["advantage"] for run in private
     )
+
+
+def test_two_workers_reach_the_single_process_quality():
+    """Issue 16's many-machines bar, on the committed ``benchmarks/distribute.py`` results:
+    two worker processes on loopback, at the single process's global batch and step count,
+    reach a best validation NDCG@10 inside the single process's bootstrap interval."""
+    results = load_results("distribute")
+    runs = {run["mode"]: run for run in results.value("runs")}
+    single, workers = runs["single"], runs["two workers"]
+    assert single["replicas"] == 1 and workers["replicas"] == runs["mirrored"]["replicas"] == 2
+    assert workers["steps_per_epoch"] == single["steps_per_epoch"]
+    assert workers["epochs"] == single["epochs"] == results.value("settings", "epochs")
+    low, high = results.value("single_validation_interval")
+    assert (low, high) == (
+        single["validation"]["NDCG@10"]["ci_low"],
+        single["validation"]["NDCG@10"]["ci_high"],
+    )
+    assert low <= workers["validation"]["NDCG@10"]["value"] <= high
+    assert results.value("within_single_interval", "two workers") is True
