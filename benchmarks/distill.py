@@ -34,19 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import machine, write_results  # noqa: E402
+from benchmarks.common import machine, quality_with_intervals, write_results  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "distill.json"
-
-
-def _quality(model, users) -> dict:
-    from reclab.evaluation import evaluate_model
-
-    table = evaluate_model(model, users).set_index("metric")
-    return {
-        metric: {key: float(table.loc[metric, key]) for key in ("value", "ci_low", "ci_high")}
-        for metric in ("HR@10", "NDCG@10")
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 "latency_ms": {"p50": one["p50_ms"], "p99": one["p99_ms"]},
                 "queries_per_second_batch_256": many["queries_per_second"],
                 "top10_overlap_with_teacher": list_overlap(ids, reference),
-                "test": _quality(server, users),
+                "test": quality_with_intervals(server, users),
             }
         )
         print(variants[-1], flush=True)

@@ -38,20 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import machine, write_results  # noqa: E402
+from benchmarks.common import machine, quality_with_intervals, write_results  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "distribute.json"
 MODES = ("single", "single, no XLA", "mirrored", "two workers")
-
-
-def _quality(model, users) -> dict:
-    from reclab.evaluation import evaluate_model
-
-    table = evaluate_model(model, users).set_index("metric")
-    return {
-        metric: {key: float(table.loc[metric, key]) for key in ("value", "ci_low", "ci_high")}
-        for metric in ("HR@10", "NDCG@10")
-    }
 
 
 def run_one(mode: str, out: Path, epochs: int, batch_size: int, seed: int) -> None:
@@ -100,8 +90,8 @@ def run_one(mode: str, out: Path, epochs: int, batch_size: int, seed: int) -> No
         "steps_per_epoch": steps,
         "rows_per_second": steps * batch_size / seconds,
         "train_seconds": float(sum(r["train_seconds"] for r in history.records)),
-        "validation": _quality(model, data.validation),
-        "test": _quality(model, data.test),
+        "validation": quality_with_intervals(model, data.validation),
+        "test": quality_with_intervals(model, data.test),
         "curve": [float(r["val_NDCG@10"]) for r in history.records],
     }
     index = json.loads(os.environ.get("TF_CONFIG", '{"task": {"index": 0}}'))["task"]["index"]
