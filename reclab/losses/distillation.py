@@ -8,10 +8,12 @@ import tensorflow as tf
 from keras import ops
 
 from reclab.checks import fraction, positive_number
+from reclab.formulas import implements
 from reclab.losses._base import as_float_tensor, reduce_losses
 from reclab.losses.full_softmax import full_softmax_cross_entropy
 
 
+@implements("eq-distillation")
 def distillation_loss(
     target_ids: Any,
     student_logits: Any,
@@ -25,16 +27,17 @@ def distillation_loss(
     r"""The next-item loss of a student against the labels and a teacher's softened scores.
 
     .. math::
-        \ell_t = (1 - w)\,\bigl(-\log p^{S}_t(i^+)\bigr)
-          + w\,T^2 \sum_{j \in \mathcal{I}} p^{T}_{t,\tau}(j)
-            \log \frac{p^{T}_{t,\tau}(j)}{p^{S}_{t,\tau}(j)},
-        \qquad p_{t,\tau}(j) = \frac{\exp(s_t(j) / T)}{\sum_{k \in \mathcal{I}} \exp(s_t(k) / T)}
+        \ell_t = (1 - w)\,\bigl(-\log p_t(i_{t+1})\bigr)
+          + w\,T^2 \sum_{j=1}^{N} q_{t,T}(j) \log \frac{q_{t,T}(j)}{p_{t,T}(j)},
+        \qquad p_{t,T}(j) = \frac{\exp(s_t(j) / T)}{\sum_{k=1}^{N} \exp(s_t(k) / T)}
 
-    (Hinton et al. 2015): the full-softmax cross-entropy of the item that came next, mixed with
-    the KL divergence from the teacher's distribution to the student's, both at temperature
-    :math:`T` (:math:`T > 1` spreads the teacher's probability over its runners-up, which is
-    what it knows beyond the label). :math:`T^2` keeps the KL term's gradients on the scale of
-    the label term's as :math:`T` changes. :math:`w = 0` is plain training.
+    (Hinton et al. 2015; equation ``eq-distillation``, chapter 15), with the student's
+    probabilities :math:`p_t` and the teacher's :math:`q_t` (the same softmax of the teacher's
+    scores): the full-softmax cross-entropy of the item that came next, mixed with the KL
+    divergence from the teacher's distribution to the student's, both at temperature :math:`T`
+    (:math:`T > 1` spreads the teacher's probability over its runners-up, which is what it
+    knows beyond the label). :math:`T^2` keeps the KL term's gradients on the scale of the label
+    term's as :math:`T` changes. :math:`w = 0` is plain training.
 
     Args:
         target_ids: the next item at each position, shape ``(...)``; positions whose target

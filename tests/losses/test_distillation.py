@@ -10,6 +10,7 @@ from reclab import losses
 from reclab.reference import losses as ref
 
 
+@pytest.mark.formula("eq-distillation")
 @pytest.mark.parametrize("temperature", [1.0, 2.0, 5.0])
 @pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -23,6 +24,7 @@ def test_distillation_matches_reference(rng, temperature, weight, reduction):
     np.testing.assert_allclose(np.asarray(got), want, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.formula("eq-distillation")
 def test_distillation_gradients_match_finite_differences_and_spare_the_teacher(rng):
     ids = np.array([1, 0, 3])
     teacher = tf.constant(rng.normal(size=(3, 5)), tf.float64)
