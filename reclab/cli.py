@@ -9,9 +9,11 @@ Examples::
 ``train`` writes ``config.json`` (what was trained on what), ``model.keras`` (trained Keras
 models; count baselines are refitted from the data, which takes seconds) and ``metrics.json``
 (validation and test full-ranking metrics with bootstrap intervals, what preprocessing dropped,
-and timings). ``evaluate`` and ``recommend`` read the data set named in ``config.json`` again,
-with the same preprocessing. Every model of ``reclab.models.MODELS`` and every objective of
-``reclab.training.OBJECTIVES`` is available by name.
+and timings), both strict JSON: a value that is not a finite number, such as the unbounded
+epsilon of clipping without noise, is ``null``. ``evaluate`` and ``recommend`` read the data set
+named in ``config.json`` again, with the same preprocessing. Every model of
+``reclab.models.MODELS`` and every objective of ``reclab.training.OBJECTIVES`` is available by
+name.
 
 A run folder is never overwritten silently: ``train`` writes into a new or empty folder, resumes
 an interrupted run in its own folder when the arguments and the data are the same (and says so),
@@ -197,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_non_negative_float,
         default=None,
         metavar="SIGMA",
-        help="noise multiplier sigma (0: clipping only, no privacy: epsilon = inf)",
+        help="noise multiplier sigma (0: clipping only, no privacy; metrics.json's epsilon: null)",
     )
     noise.add_argument(
         "--dp-epsilon",
@@ -484,8 +486,27 @@ def _claim_folder(out: Path, overwrite: bool) -> dict[str, Any] | None:
 
 def _write_json(path: Path, value: Any) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(value, indent=2, default=_json_default) + "\n")
+    temporary.write_text(_to_json(value) + "\n")
     temporary.replace(path)
+
+
+def _to_json(value: Any) -> str:
+    """Strict JSON: a number without a finite value (the unbounded epsilon of clipping without
+    noise, a metric that was never computed) becomes null, which every JSON reader accepts;
+    Python's ``Infinity`` and ``NaN`` are not JSON."""
+    return json.dumps(_finite_or_none(value), indent=2, default=_json_default, allow_nan=False)
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(item) for item in value]
+    if hasattr(value, "item") and not hasattr(value, "__len__"):
+        value = value.item()  # a NumPy scalar
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _json_default(value: Any) -> Any:
@@ -1172,7 +1193,7 @@ def _load_run(folder: str) -> tuple[dict[str, Any], Any, Any, Any, Any]:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     run, prepared, _, model, _ = _load_run(args.run)
     result = _metrics(model, prepared, args.split, run["model"])
-    print(json.dumps({args.split: result}, indent=2, default=_json_default))
+    print(_to_json({args.split: result}))
     return 0
 
 
