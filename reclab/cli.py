@@ -502,8 +502,8 @@ def _finite_or_none(value: Any) -> Any:
         return {key: _finite_or_none(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_finite_or_none(item) for item in value]
-    if hasattr(value, "item") and not hasattr(value, "__len__"):
-        value = value.item()  # a NumPy scalar
+    if getattr(value, "ndim", None) == 0:
+        value = value.item()  # a NumPy or TensorFlow scalar
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
