@@ -52,6 +52,15 @@ def test_stored_without_outputs(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_every_cell_has_its_own_id(path: Path) -> None:
+    # nbformat 4.5 requires cell ids; without them the book build warns and invents new ones
+    ids = [cell.get("id") for cell in _cells(path)]
+    missing = [i for i, cell_id in enumerate(ids) if not cell_id]
+    assert missing == [], f"{path.name}: cells {missing} have no id"
+    assert len(set(ids)) == len(ids), f"{path.name}: cell ids repeat"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_runs_on_the_standard_python3_kernel(path: Path) -> None:
     metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
     assert metadata.get("kernelspec", {}).get("name") == "python3"
