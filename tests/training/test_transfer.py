@@ -35,7 +35,7 @@ CATALOGUE = pd.DataFrame(
 
 
 def values(model) -> dict[str, np.ndarray]:
-    return {_path(v): np.array(v) for v in model.weights}
+    return {_path(v): keras.ops.convert_to_numpy(v) for v in model.weights}
 
 
 @pytest.mark.formula("eq-fine-tuning")
@@ -49,7 +49,10 @@ def test_fine_tuning_starts_from_the_pretrained_weights_and_then_trains_them(sho
     assert report.values_copied == sum(
         int(np.prod(v.shape)) for v in source.weights if _path(v) != "item_embedding/embeddings"
     )
-    pretrained, own_table = values(source), np.array(target.item_embedding.embeddings)
+    pretrained, own_table = (
+        values(source),
+        keras.ops.convert_to_numpy(target.item_embedding.embeddings),
+    )
 
     seen: dict[str, np.ndarray] = {}
 
